@@ -90,7 +90,11 @@ def _find_class_stubbing(module, name, fallback):
         return getattr(joblib_np_pickle, name)
     if module == "sklearn" or module.startswith("sklearn."):
         return _stub_class(module, name)
-    return fallback(module, name)
+    try:
+        return fallback(module, name)
+    except (ImportError, AttributeError):
+        # e.g. current scikit-learn's Cython loss module pickles as "_loss"
+        return _stub_class(module, name)
 
 
 class _PlainStubUnpickler(pickle.Unpickler):
@@ -126,12 +130,7 @@ def load_with_stubs(path):
             raise ExportError(
                 "%s is not an uncompressed joblib/pickle file (compressed joblib files are "
                 "not supported: re-dump with joblib.dump(model, path))" % path)
-        try:
-            return StubUnpickler(path, f).load()
-        except ExportError:
-            raise
-        except Exception as exc:  # pragma: no cover - message path
-            raise ExportError("cannot unpickle %s: %s: %s" % (path, type(exc).__name__, exc))
+        return StubUnpickler(path, f).load()
 
 
 def _state(obj, what):
@@ -335,7 +334,12 @@ def load_scaler_json(path):
 def build_model(input_path, features=None, scaler_json=None, name="boston-housing",
                 version="1", target=None, description=None):
     """Read INPUT and return the model document (an ordered dict)."""
-    obj = load_with_stubs(input_path)
+    try:
+        obj = load_with_stubs(input_path)
+    except ExportError:
+        raise
+    except Exception:
+        obj = None  # not readable with stubs: maybe scikit-learn itself can read it
     if isinstance(obj, Stub) and obj._sk_module == LEGACY_GB_MODULE:
         parts = extract_legacy(obj)
     elif isinstance(obj, Stub) and obj._sk_module.startswith("sklearn.ensemble.gradient_boosting"):
