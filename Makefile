@@ -1,0 +1,23 @@
+# The commands users expect; each is one line so it can be run by hand too.
+.PHONY: run test lint fmt bench build
+
+# Serve the embedded model on 0.0.0.0:8080.
+run:
+	cargo run --release -p host
+
+# Every test: lint, Rust tests, the no_std/wasm builds, tools, edge, web, delivery, container.
+test:
+	bash scripts/test.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+build:
+	cargo build --release -p host
+
+bench:
+	bash scripts/bench.sh

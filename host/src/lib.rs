@@ -1,0 +1,24 @@
+//! The native host: glue between the `predictor` core and the outside world. `app()`
+//! builds the router (tests call it without a socket), `serve` binds it, `batch` scores
+//! files from the command line. No model logic lives here.
+
+pub mod app;
+pub mod batch;
+pub mod cli;
+pub mod serve;
+
+use predictor::{Model, PredictError};
+
+/// The embedded model, or the model file at `path` (validated), for the process's life.
+pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, String> {
+    match path {
+        None => Ok(Model::embedded()),
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
+            let model = Model::from_json(&bytes)
+                .map_err(|e: PredictError| format!("model file {}: {e}", path.display()))?;
+            Ok(Box::leak(Box::new(model)))
+        }
+    }
+}

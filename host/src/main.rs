@@ -1,0 +1,32 @@
+//! The `host` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use host::cli::{Cli, Command, ServeArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_server(ServeArgs::default()),
+        Some(Command::Serve(args)) => run_server(args),
+        Some(Command::Predict(args)) => host::load_model(args.model.model.as_deref())
+            .and_then(|model| host::batch::run(model, args.model.scaling, &args.input))
+            .map(|text| print!("{text}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("host: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_server(args: ServeArgs) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(host::serve::serve(args))
+}

@@ -1,0 +1,29 @@
+//! The estimators a model pipeline can end in. Each kind is its own module with exactly
+//! its library's arithmetic; a new kind is a new module plus one variant here.
+
+pub mod gradient_boosting;
+
+pub use gradient_boosting::GradientBoostingRegressor;
+
+/// The last stage of a model pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Estimator {
+    GradientBoosting(GradientBoostingRegressor),
+}
+
+impl Estimator {
+    /// Predicts every row of `rows` (row-major, already scaled, `n_features` wide)
+    /// into `out` (one value per row).
+    pub fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        match self {
+            Self::GradientBoosting(model) => model.predict_into(rows, n_features, out),
+        }
+    }
+
+    /// A short name of the kind, for metadata endpoints.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::GradientBoosting(_) => "gradient_boosting_regressor",
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The model core of the edge predictor: a pre-trained scikit-learn model behind one
+//! HTTP contract, with predictions equal to scikit-learn's bit for bit.
+//!
+//! Why it is shaped like this:
+//! - `no_std` + `alloc`, so the same code runs natively, in a Spin component
+//!   (wasm32-wasip1) and in a browser (wasm32-unknown-unknown); a prediction is the same
+//!   bit pattern on all three.
+//! - Exactness is the product. scikit-learn casts its input to float32 before walking
+//!   the trees and sums tree outputs in float64 in tree order; the original service
+//!   fitted a scaler on each request with numpy's pairwise sums. Each of those steps is
+//!   reproduced literally (`estimator`, `scaler`), not approximated.
+//! - The default model is compiled in as static data (`build.rs`): an edge runtime that
+//!   starts an instance per request must not parse a model per request.
+//! - Layers depend downwards only: `tree`/`format` (data) -> `scaler`, `estimator` ->
+//!   `model` (the pipeline) -> `payload` (wire format) -> `api` (the routes). Adapters
+//!   (`host`, the `spin` and `web` features) sit on top and only translate.
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod api;
+mod embedded;
+pub mod error;
+pub mod estimator;
+pub mod format;
+pub mod json;
+pub mod model;
+pub mod payload;
+pub mod scaler;
+pub mod tree;
+
+pub use api::{Request, Response, Service, ServiceOptions};
+pub use error::PredictError;
+pub use model::Model;
+pub use scaler::Scaling;

@@ -1,0 +1,261 @@
+//! The `POST /predict` wire format of the original service: pandas' "columns" orientation
+//! `{"COL": {"rowkey": value}}`, a list of records `[{"COL": value}]`, or columns as
+//! lists `{"COL": [value, ...]}`; and its response `{"prediction": [...]}`.
+//!
+//! Unlike the original, columns are matched by name (any order), and anything it would
+//! have crashed on is refused with a message naming the column and row. Rows keep the
+//! original's order: row keys sorted as strings ("10" before "2") for the columns
+//! orientation, the given order otherwise.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Display;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::error::PredictError;
+use crate::json::Json;
+use crate::model::Model;
+
+/// Decodes a /predict body into a batch (rows x model features, model order),
+/// refusing more than `max_rows` rows.
+pub fn decode(body: &[u8], model: &Model, max_rows: usize) -> Result<Array2<f64>, PredictError> {
+    let json = Json::parse(body)?;
+    let table = Table::new(model, max_rows);
+    match &json {
+        Json::Object(columns) => table.decode_columns(columns),
+        Json::Array(records) => table.decode_records(records),
+        other => Err(PredictError::WrongShape(format!(
+            "expected a JSON object of columns or an array of records, got {}",
+            other.kind()
+        ))),
+    }
+}
+
+/// The response body: `{"prediction":[...]}`, each float printed so it parses back to
+/// the same float64.
+pub fn encode(predictions: &[f64]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Response<'a> {
+        prediction: &'a [f64],
+    }
+    serde_json::to_vec(&Response {
+        prediction: predictions,
+    })
+    .expect("a slice of finite floats always serializes")
+}
+
+struct Table<'m> {
+    model: &'m Model,
+    max_rows: usize,
+}
+
+impl Table<'_> {
+    fn new(model: &Model, max_rows: usize) -> Table<'_> {
+        Table { model, max_rows }
+    }
+
+    fn check_rows(&self, rows: usize) -> Result<(), PredictError> {
+        if rows == 0 {
+            Err(PredictError::EmptyPayload)
+        } else if rows > self.max_rows {
+            Err(PredictError::TooManyRows {
+                rows,
+                limit: self.max_rows,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn feature_index(&self, column: &str) -> Result<usize, PredictError> {
+        self.model
+            .feature_index(column)
+            .ok_or_else(|| PredictError::UnknownColumn {
+                column: column.to_string(),
+                expected: self.model.features().collect::<Vec<_>>().join(", "),
+            })
+    }
+
+    /// Maps payload columns to model features: every feature exactly once, nothing else.
+    fn match_columns<'j>(
+        &self,
+        columns: &'j [(String, Json)],
+    ) -> Result<Vec<(usize, &'j Json)>, PredictError> {
+        Json::check_unique_keys(columns)?;
+        let mut by_feature: Vec<Option<&Json>> = vec![None; self.model.n_features()];
+        for (name, values) in columns {
+            by_feature[self.feature_index(name)?] = Some(values);
+        }
+        let mut matched = Vec::with_capacity(by_feature.len());
+        for (j, values) in by_feature.into_iter().enumerate() {
+            match values {
+                Some(v) => matched.push((j, v)),
+                None => {
+                    return Err(PredictError::MissingColumn(
+                        self.model.features[j].to_string(),
+                    ))
+                }
+            }
+        }
+        Ok(matched)
+    }
+
+    fn decode_columns(&self, columns: &[(String, Json)]) -> Result<Array2<f64>, PredictError> {
+        if columns.is_empty() {
+            return Err(PredictError::EmptyPayload);
+        }
+        let matched = self.match_columns(columns)?;
+        if let Some((j, odd)) = matched
+            .iter()
+            .find(|(_, v)| !matches!(v, Json::Object(_) | Json::Array(_)))
+        {
+            return Err(PredictError::WrongShape(format!(
+                "column {}: expected an object {{\"row key\": value}} or an array of values, \
+                 got {} (for a single row, send [{{\"COLUMN\": value, ...}}])",
+                self.model.features[*j],
+                odd.kind()
+            )));
+        }
+        let all_objects = matched.iter().all(|(_, v)| matches!(v, Json::Object(_)));
+        let all_arrays = matched.iter().all(|(_, v)| matches!(v, Json::Array(_)));
+        if !all_objects && !all_arrays {
+            return Err(PredictError::WrongShape(
+                "columns must be all objects {\"row key\": value} or all arrays of values, not a mix"
+                    .to_string(),
+            ));
+        }
+        if all_objects {
+            self.decode_keyed_columns(&matched)
+        } else {
+            self.decode_list_columns(&matched)
+        }
+    }
+
+    /// `{"COL": {"rowkey": value}}`: rows are the sorted union of the row keys.
+    fn decode_keyed_columns(&self, matched: &[(usize, &Json)]) -> Result<Array2<f64>, PredictError> {
+        let mut row_keys: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, column) in matched {
+            let Json::Object(cells) = column else {
+                unreachable!("checked by decode_columns")
+            };
+            Json::check_unique_keys(cells)?;
+            for (key, _) in cells {
+                row_keys.insert(key, 0);
+                if row_keys.len() > self.max_rows {
+                    break;
+                }
+            }
+        }
+        self.check_rows(row_keys.len())?;
+        for (i, slot) in row_keys.values_mut().enumerate() {
+            *slot = i;
+        }
+        let width = self.model.n_features();
+        let mut out = Array2::from_elem((row_keys.len(), width), f64::NAN);
+        for (j, column) in matched {
+            let Json::Object(cells) = column else {
+                unreachable!("checked by decode_columns")
+            };
+            if cells.len() != row_keys.len() {
+                let missing = row_keys
+                    .keys()
+                    .find(|key| !cells.iter().any(|(k, _)| k == *key))
+                    .expect("a column with fewer keys than the union lacks one");
+                return Err(PredictError::MissingCell {
+                    row: missing.to_string(),
+                    column: self.model.features[*j].to_string(),
+                });
+            }
+            for (key, cell) in cells {
+                let i = row_keys[key.as_str()];
+                out[(i, *j)] = self.cell_value(cell, key, *j)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `{"COL": [value, ...]}`: every column the same length.
+    fn decode_list_columns(&self, matched: &[(usize, &Json)]) -> Result<Array2<f64>, PredictError> {
+        let lists: Vec<(usize, &[Json])> = matched
+            .iter()
+            .map(|(j, v)| match v {
+                Json::Array(items) => (*j, items.as_slice()),
+                _ => unreachable!("checked by decode_columns"),
+            })
+            .collect();
+        let rows = lists[0].1.len();
+        for (j, items) in &lists {
+            if items.len() != rows {
+                return Err(PredictError::RaggedColumns {
+                    column: self.model.features[*j].to_string(),
+                    len: items.len(),
+                    expected: rows,
+                });
+            }
+        }
+        self.check_rows(rows)?;
+        let mut out = Array2::zeros((rows, self.model.n_features()));
+        for (j, items) in lists {
+            for (i, cell) in items.iter().enumerate() {
+                out[(i, j)] = self.cell_value(cell, i, j)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `[{"COL": value}, ...]`: one object per row.
+    fn decode_records(&self, records: &[Json]) -> Result<Array2<f64>, PredictError> {
+        self.check_rows(records.len())?;
+        let width = self.model.n_features();
+        let mut out = Array2::from_elem((records.len(), width), f64::NAN);
+        for (i, record) in records.iter().enumerate() {
+            let Json::Object(cells) = record else {
+                return Err(PredictError::WrongShape(format!(
+                    "row {i}: expected an object of column values, got {}",
+                    record.kind()
+                )));
+            };
+            Json::check_unique_keys(cells)?;
+            for (column, cell) in cells {
+                let j = self.feature_index(column)?;
+                out[(i, j)] = self.cell_value(cell, i, j)?;
+            }
+            if cells.len() != width {
+                let j = (0..width)
+                    .find(|j| out[(i, *j)].is_nan())
+                    .expect("fewer cells than features leaves one unset");
+                return Err(PredictError::MissingCell {
+                    row: i.to_string(),
+                    column: self.model.features[j].to_string(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One value as the original's `astype(float)` reads it: numbers, numeric strings
+    /// and booleans; the result must be finite.
+    fn cell_value(&self, cell: &Json, row: impl Display, j: usize) -> Result<f64, PredictError> {
+        let invalid = |reason: String| PredictError::InvalidCell {
+            row: row.to_string(),
+            column: self.model.features[j].to_string(),
+            reason,
+        };
+        match cell {
+            Json::Number(x) => Ok(*x),
+            Json::Bool(b) => Ok(f64::from(u8::from(*b))),
+            Json::String(s) => match s.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                Ok(_) => Err(invalid(format!("is not a finite number (got {s:?})"))),
+                Err(_) => Err(invalid(format!("is not a number (got {s:?})"))),
+            },
+            Json::Null => Err(invalid("is null".to_string())),
+            other => Err(invalid(format!("is {}, not a number", other.kind()))),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! A decision tree node in the flat layout shared by the runtime and `build.rs`.
+//!
+//! This file depends on nothing but `core` because the build script includes it with
+//! `#[path]` to generate the embedded model; keep it that way.
+
+/// `left` of a leaf: no child.
+pub const LEAF: u32 = u32::MAX;
+
+/// One node of a scikit-learn tree, children as absolute indices into the model's node array.
+///
+/// A split sends a row left when `f64(f32(x[feature])) <= threshold`: scikit-learn casts
+/// its input to float32 and compares against a float64 threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Node {
+    pub feature: u32,
+    pub threshold: f64,
+    pub left: u32,
+    pub right: u32,
+    pub value: f64,
+}
+
+impl Node {
+    pub const fn is_leaf(&self) -> bool {
+        self.left == LEAF
+    }
+}
+
+/// The leaf value one float32 row reaches in the tree rooted at `root`.
+///
+/// `nodes` must be validated (children after their parent, inside the array), which
+/// guarantees the walk ends.
+#[inline]
+pub fn leaf_value(nodes: &[Node], root: u32, row: &[f32]) -> f64 {
+    let mut node = &nodes[root as usize];
+    while !node.is_leaf() {
+        let go_left = f64::from(row[node.feature as usize]) <= node.threshold;
+        node = &nodes[if go_left { node.left } else { node.right } as usize];
+    }
+    node.value
+}

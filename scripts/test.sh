@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The project's one test command (README: `make test`): every check, in order, each a
+# script that installs what it needs into .cache/ so reruns are fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "rust toolchain and targets"
+bash scripts/ensure_rust.sh
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "rust tests"
+cargo test --workspace
+
+step "no_std core for wasm32-unknown-unknown"
+cargo build -p predictor --no-default-features --target wasm32-unknown-unknown
+
+step "model export tool"
+bash tools/check_export.sh
+
+echo
+echo "all test steps passed"
