@@ -6,7 +6,21 @@ use clap::Parser;
 use host::cli::{Cli, Command, ServeArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap prints them to stdout as usual.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // One line on stderr, like every other error of this CLI.
+            let text = err.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("host: {first}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         None => run_server(ServeArgs::default()),
         Some(Command::Serve(args)) => run_server(args),

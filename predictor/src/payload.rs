@@ -137,7 +137,10 @@ impl Table<'_> {
     }
 
     /// `{"COL": {"rowkey": value}}`: rows are the sorted union of the row keys.
-    fn decode_keyed_columns(&self, matched: &[(usize, &Json)]) -> Result<Array2<f64>, PredictError> {
+    fn decode_keyed_columns(
+        &self,
+        matched: &[(usize, &Json)],
+    ) -> Result<Array2<f64>, PredictError> {
         let mut row_keys: BTreeMap<&str, usize> = BTreeMap::new();
         for (_, column) in matched {
             let Json::Object(cells) = column else {

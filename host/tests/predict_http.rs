@@ -1,0 +1,105 @@
+//! The router answers the /predict contract without a socket (axum's `oneshot` habit):
+//! the README sample in both modes, status codes and JSON errors.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use predictor::Model;
+use tower::ServiceExt;
+
+use host::app::{app, AppConfig};
+
+const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
+
+async fn send(request: Request<Body>) -> (StatusCode, String, String) {
+    let response = app(AppConfig::new(Model::embedded()))
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+fn post(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn readme_sample_training_and_per_request() {
+    let (status, content_type, body) = send(post("/predict", SAMPLE)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/json");
+    assert_eq!(body, r#"{"prediction":[25.0021457871835]}"#);
+    let (status, _, body) = send(post("/predict?scaling=per-request", SAMPLE)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"prediction":[20.35373177134412]}"#);
+}
+
+#[tokio::test]
+async fn home_page_is_html() {
+    let (status, content_type, body) = send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"));
+    assert!(body.contains("<h3>Sklearn Prediction Home</h3>"));
+}
+
+#[tokio::test]
+async fn errors_are_json_with_the_right_status() {
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            post("/predict", "{"),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            Request::post("/predict").body(Body::from(SAMPLE)).unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "application/json",
+        ),
+        (
+            post("/predict", "{}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no rows",
+        ),
+        (
+            Request::get("/predict").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "POST",
+        ),
+        (
+            Request::get("/missing").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "/missing",
+        ),
+        (
+            post("/predict", &format!("[{}]", " ".repeat(2 << 20))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than",
+        ),
+    ];
+    for (request, expected_status, needle) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let (status, content_type, body) = send(request).await;
+        assert_eq!(status, expected_status, "{what}: {body}");
+        assert_eq!(content_type, "application/json", "{what}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains(needle),
+            "{what}: {message:?} lacks {needle:?}"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The model file format: the committed file loads to exactly the embedded model, and
+//! every kind of broken file is refused with a message naming the field.
+
+use predictor::{Model, PredictError};
+use serde_json::{json, Value};
+
+const MODEL_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../model_data/boston_housing.model.json"
+);
+
+fn committed() -> Value {
+    serde_json::from_slice(&std::fs::read(MODEL_FILE).unwrap()).unwrap()
+}
+
+fn load(v: &Value) -> Result<Model, PredictError> {
+    Model::from_json(&serde_json::to_vec(v).unwrap())
+}
+
+#[track_caller]
+fn assert_refused(v: &Value, needle: &str) {
+    match load(v) {
+        Ok(_) => panic!("a broken model file was accepted (expected {needle:?})"),
+        Err(PredictError::InvalidModel(message)) => {
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}")
+        }
+        Err(other) => panic!("wrong error kind: {other:?}"),
+    }
+}
+
+#[test]
+fn committed_file_loads_to_the_embedded_model() {
+    let bytes = std::fs::read(MODEL_FILE).unwrap();
+    let loaded = Model::from_json(&bytes).unwrap();
+    assert!(loaded == *Model::embedded());
+    assert_eq!(loaded.name(), "boston-housing");
+    assert_eq!(
+        loaded.features().collect::<Vec<_>>(),
+        ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
+    );
+    let predictor::estimator::Estimator::GradientBoosting(gbr) = loaded.estimator();
+    assert_eq!(gbr.n_trees(), 400);
+    assert_eq!(gbr.n_nodes(), 5764);
+}
+
+#[test]
+fn broken_files_are_refused_with_the_field_named() {
+    let mut v = committed();
+    v["format"] = json!("onnx");
+    assert_refused(&v, "format");
+
+    let mut v = committed();
+    v["format_version"] = json!(2);
+    assert_refused(&v, "format_version 2");
+
+    let mut v = committed();
+    v["features"] = json!(["CHAS", "RM", "TAX", "PTRATIO", "B", "CHAS"]);
+    assert_refused(&v, "CHAS is listed twice");
+
+    let mut v = committed();
+    v["scaler"]["scale"][2] = json!(0.0);
+    assert_refused(&v, "scaler.scale[2] is zero");
+
+    let mut v = committed();
+    v["scaler"]["mean"] = json!([0.0, 1.0]);
+    assert_refused(&v, "scaler.mean has 2 values");
+
+    let mut v = committed();
+    v["estimator"]["loss"] = json!("huber");
+    assert_refused(&v, "huber");
+
+    let mut v = committed();
+    v["estimator"]["trees"][3]["feature"][0] = json!(6);
+    assert_refused(&v, "estimator.trees[3]: node 0 splits on feature 6");
+
+    // A child pointing back at its parent would loop forever: refused.
+    let mut v = committed();
+    v["estimator"]["trees"][7]["children_left"][1] = json!(0);
+    assert_refused(&v, "estimator.trees[7]: node 1 has children 0");
+
+    let mut v = committed();
+    v["estimator"]["trees"][0]["value"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert_refused(&v, "value has 14 entries");
+
+    let mut v = committed();
+    v["estimator"]["trees"] = json!([]);
+    assert_refused(&v, "trees is empty");
+
+    let mut v = committed();
+    v["estimator"]["kind"] = json!("random_forest_regressor");
+    assert_refused(&v, "not a valid model file");
+
+    assert!(matches!(
+        Model::from_json(b"{\"format\":"),
+        Err(PredictError::InvalidModel(_))
+    ));
+}
+
+#[test]
+fn a_model_without_scaler_uses_raw_inputs_in_training_mode() {
+    let mut v = committed();
+    v["scaler"] = Value::Null;
+    let unscaled = load(&v).unwrap();
+    let raw = [0.0, 6.575, 296.0, 15.3, 396.9, 4.98];
+    let scaler = Model::embedded().scaler().unwrap();
+    let scaled: Vec<f64> = raw
+        .iter()
+        .zip(scaler.mean().iter().zip(scaler.scale()))
+        .map(|(x, (m, s))| (x - m) / s)
+        .collect();
+    let direct = unscaled
+        .predict_flat(&scaled, predictor::Scaling::Training)
+        .unwrap();
+    assert_eq!(direct[0].to_bits(), 25.0021457871835f64.to_bits());
+}
