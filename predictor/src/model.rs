@@ -151,6 +151,16 @@ impl Model {
                 &scaled
             }
         };
+        if let Some(i) = self.estimator.first_unrepresentable(input) {
+            return Err(PredictError::InvalidCell {
+                row: format!("{}", i / width),
+                column: String::from(&*self.features[i % width]),
+                reason: format!(
+                    "is out of range: scaled ({} scaling) it overflows float32, which scikit-learn refuses",
+                    scaling.as_str()
+                ),
+            });
+        }
         let mut out = vec![0.0; rows.len() / width];
         self.estimator.predict_into(input, width, &mut out);
         Ok(out)

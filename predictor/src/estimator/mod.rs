@@ -20,6 +20,15 @@ impl Estimator {
         }
     }
 
+    /// The index of the first scaled value this estimator cannot take, if any. Tree
+    /// models cast to float32 and scikit-learn refuses a value that overflows it
+    /// ("Input contains infinity or a value too large for dtype('float32')").
+    pub fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
+        match self {
+            Self::GradientBoosting(_) => rows.iter().position(|v| !(*v as f32).is_finite()),
+        }
+    }
+
     /// A short name of the kind, for metadata endpoints.
     pub fn kind(&self) -> &'static str {
         match self {
