@@ -33,4 +33,5 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP_FILE" 2>/dev/null)" != "$STAM
 fi
 
 cd "$ROOT"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tools "$@"
+# the Python tests of tools/ (top level only: tools/node, tools/wasi-adapter etc. are not Python)
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tools/test_*.py "$@"
