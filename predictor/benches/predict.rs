@@ -1,1 +1,87 @@
-fn main() {}
+//! Criterion benchmarks of the model core; `scripts/bench.sh` runs them and writes the
+//! medians into BENCHMARKS.md. Ids (`predict/one_row`, `predict/batch_100k`) are read by tools.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use predictor::estimator::Estimator;
+use predictor::{Model, Scaling};
+
+const BATCH_ROWS: usize = 100_000;
+/// housing.csv columns the model takes: CHAS, RM, TAX, PTRATIO, B, LSTAT.
+const COLUMNS: [usize; 6] = [3, 5, 9, 10, 11, 12];
+
+/// The 506 housing rows (model columns, row-major), cycled to `n` rows.
+fn housing_rows(n: usize) -> Vec<f64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../model_data/housing.csv");
+    let text = std::fs::read_to_string(&path).expect("model_data/housing.csv");
+    let table: Vec<Vec<f64>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cells: Vec<f64> = l.split_whitespace().map(|c| c.parse().unwrap()).collect();
+            COLUMNS.iter().map(|&c| cells[c]).collect()
+        })
+        .collect();
+    table.iter().cycle().take(n).flatten().copied().collect()
+}
+
+fn bench_predict(c: &mut Criterion) {
+    let model = Model::embedded();
+    let one = housing_rows(1);
+    let batch = housing_rows(BATCH_ROWS);
+    let mut group = c.benchmark_group("predict");
+
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one_row", |b| {
+        b.iter(|| model.predict_flat(black_box(&one), Scaling::Training))
+    });
+    group.bench_function("one_row_per_request", |b| {
+        b.iter(|| model.predict_flat(black_box(&one), Scaling::PerRequest))
+    });
+    // The reference evaluator (a plain node walk, tree by tree) on already scaled input.
+    let Estimator::GradientBoosting(gbr) = model.estimator();
+    let mut scaled = vec![0.0; one.len()];
+    model.scaler().unwrap().transform_into(&one, &mut scaled);
+    group.bench_function("one_row_reference", |b| {
+        b.iter(|| gbr.predict_row(black_box(&scaled)))
+    });
+    // The floor of any exact one-row evaluator: init + 400 products, added in tree order.
+    let addends: Vec<f64> = (0..400).map(|i| 0.1 * f64::from(i).sin()).collect();
+    group.bench_function("add_chain_400", |b| {
+        b.iter(|| {
+            let mut sum = black_box(22.5);
+            for v in black_box(&addends[..]) {
+                sum += *v;
+            }
+            sum
+        })
+    });
+
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(BATCH_ROWS as u64));
+    group.bench_function("batch_100k", |b| {
+        b.iter(|| model.predict_flat(black_box(&batch), Scaling::Training))
+    });
+    group.bench_function("batch_100k_per_request", |b| {
+        b.iter(|| model.predict_flat(black_box(&batch), Scaling::PerRequest))
+    });
+    let mut scaled = vec![0.0; batch.len()];
+    model.scaler().unwrap().transform_into(&batch, &mut scaled);
+    group.bench_function("batch_100k_reference", |b| {
+        b.iter_batched_ref(
+            || vec![0.0; BATCH_ROWS],
+            |out| {
+                for (row, y) in scaled.chunks_exact(6).zip(out.iter_mut()) {
+                    *y = gbr.predict_row(row);
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_predict);
+criterion_main!(benches);
