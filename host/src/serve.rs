@@ -18,6 +18,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         service: ServiceOptions {
             default_scaling: args.model.scaling,
             max_rows: args.max_rows,
+            ..ServiceOptions::default()
         },
         max_body_bytes: args.max_body_bytes,
     };

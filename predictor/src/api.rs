@@ -11,6 +11,7 @@ use crate::error::PredictError;
 use crate::model::Model;
 use crate::payload;
 use crate::scaler::Scaling;
+use crate::v2;
 
 /// What an adapter knows about an incoming request.
 #[derive(Clone, Copy, Debug)]
@@ -79,6 +80,10 @@ pub struct ServiceOptions {
     pub default_scaling: Scaling,
     /// Most rows one request may hold (413 above).
     pub max_rows: usize,
+    /// Whether the host takes traffic: false makes `/v2/health/ready` and
+    /// `/v2/models/{name}/ready` answer 503 (set while draining on shutdown); liveness
+    /// and every other route are unaffected.
+    pub ready: bool,
 }
 
 impl Default for ServiceOptions {
@@ -86,6 +91,7 @@ impl Default for ServiceOptions {
         Self {
             default_scaling: Scaling::Training,
             max_rows: 100_000,
+            ready: true,
         }
     }
 }
@@ -102,28 +108,77 @@ pub struct Service<'m> {
 enum Route {
     Home,
     Predict,
+    /// `GET /v2`: server metadata.
+    V2Server,
+    V2Live,
+    V2Ready,
+    /// `GET /v2/models/{name}[/versions/{version}]`.
+    V2Model,
+    V2ModelReady,
+    V2Infer,
+}
+
+/// The `{name}` and optional `{version}` of a `/v2/models/...` path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ModelPath<'p> {
+    name: &'p str,
+    version: Option<&'p str>,
 }
 
 impl Route {
-    fn find(path: &str) -> Option<Route> {
-        match path {
-            "/" => Some(Route::Home),
-            "/predict" => Some(Route::Predict),
-            _ => None,
+    fn find(path: &str) -> Option<(Route, Option<ModelPath<'_>>)> {
+        let route = match path {
+            "/" => Route::Home,
+            "/predict" => Route::Predict,
+            "/v2" => Route::V2Server,
+            "/v2/health/live" => Route::V2Live,
+            "/v2/health/ready" => Route::V2Ready,
+            _ => return Self::find_model(path),
+        };
+        Some((route, None))
+    }
+
+    /// `/v2/models/{name}[/versions/{version}][/ready|/infer]`.
+    fn find_model(path: &str) -> Option<(Route, Option<ModelPath<'_>>)> {
+        let rest = path.strip_prefix("/v2/models/")?;
+        let mut parts = rest.split('/');
+        let name = parts.next().filter(|n| !n.is_empty())?;
+        let mut next = parts.next();
+        let mut version = None;
+        if next == Some("versions") {
+            version = Some(parts.next().filter(|v| !v.is_empty())?);
+            next = parts.next();
         }
+        let route = match next {
+            None => Route::V2Model,
+            Some("ready") => Route::V2ModelReady,
+            Some("infer") => Route::V2Infer,
+            Some(_) => return None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some((route, Some(ModelPath { name, version })))
     }
 
     fn method(self) -> &'static str {
         match self {
-            Route::Home => "GET",
-            Route::Predict => "POST",
+            Route::Predict | Route::V2Infer => "POST",
+            _ => "GET",
         }
     }
 
+    /// A fixed label (path parameters as `{name}`), for metrics and logs.
     fn label(self) -> &'static str {
         match self {
             Route::Home => "/",
             Route::Predict => "/predict",
+            Route::V2Server => "/v2",
+            Route::V2Live => "/v2/health/live",
+            Route::V2Ready => "/v2/health/ready",
+            Route::V2Model => "/v2/models/{name}",
+            Route::V2ModelReady => "/v2/models/{name}/ready",
+            Route::V2Infer => "/v2/models/{name}/infer",
         }
     }
 }
@@ -143,7 +198,7 @@ impl<'m> Service<'m> {
 
     /// Answers one request.
     pub fn handle(&self, req: &Request<'_>) -> Response {
-        let Some(route) = Route::find(req.path) else {
+        let Some((route, model_path)) = Route::find(req.path) else {
             return Response::error(404, &alloc::format!("no route {}", req.path), "unknown");
         };
         let allowed = route.method();
@@ -156,10 +211,104 @@ impl<'m> Service<'m> {
             response.allow = Some(allowed);
             return response;
         }
+        if let Some(model_path) = model_path {
+            if let Err(response) = self.check_model(model_path, route.label()) {
+                return response;
+            }
+        }
         match route {
             Route::Home => self.home(),
             Route::Predict => self.predict(req),
+            Route::V2Server => Response::new(200, JSON, v2::server_metadata(), route.label()),
+            Route::V2Live => Response::new(200, JSON, v2::health("live", true), route.label()),
+            Route::V2Ready => Response::new(
+                self.ready_status(),
+                JSON,
+                v2::health("ready", self.options.ready),
+                route.label(),
+            ),
+            Route::V2Model => {
+                Response::new(200, JSON, v2::model_metadata(self.model), route.label())
+            }
+            Route::V2ModelReady => Response::new(
+                self.ready_status(),
+                JSON,
+                v2::model_ready(self.model, self.options.ready),
+                route.label(),
+            ),
+            Route::V2Infer => self.infer(req),
         }
+    }
+
+    fn ready_status(&self) -> u16 {
+        if self.options.ready {
+            200
+        } else {
+            503
+        }
+    }
+
+    /// 404 unless the path names this model (and, if given, its version).
+    fn check_model(&self, path: ModelPath<'_>, route: &'static str) -> Result<(), Response> {
+        let model = self.model;
+        if path.name != model.name() {
+            return Err(Response::error(
+                404,
+                &alloc::format!(
+                    "unknown model {:?}; this server serves {:?}",
+                    path.name,
+                    model.name()
+                ),
+                route,
+            ));
+        }
+        match path.version {
+            Some(version) if version != model.version() => Err(Response::error(
+                404,
+                &alloc::format!(
+                    "model {:?} has no version {version:?}; it has version {:?}",
+                    model.name(),
+                    model.version()
+                ),
+                route,
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn infer(&self, req: &Request<'_>) -> Response {
+        let route = Route::V2Infer.label();
+        match self.try_infer(req) {
+            Ok((id, predictions)) => {
+                let body = v2::encode_infer(self.model, id.as_deref(), &predictions);
+                let mut response = Response::new(200, JSON, body, route);
+                response.rows = predictions.len();
+                response
+            }
+            // The V2 protocol answers a bad tensor with 400, not 422.
+            Err(err) => {
+                let status = match err.status() {
+                    422 => 400,
+                    other => other,
+                };
+                Response::error(status, &err.to_string(), route)
+            }
+        }
+    }
+
+    fn try_infer(&self, req: &Request<'_>) -> Result<(Option<String>, Vec<f64>), PredictError> {
+        // V2 clients (Triton's among them) may send JSON without a Content-Type.
+        if req.content_type.is_some() {
+            require_json(req.content_type)?;
+        }
+        let request = v2::decode_infer(req.body, self.model, self.options.max_rows)?;
+        // `?scaling=` wins over `parameters.scaling`, which wins over the default.
+        let scaling = match query_param(req.query, "scaling").or(request.scaling.as_deref()) {
+            Some(value) => value.parse()?,
+            None => self.options.default_scaling,
+        };
+        let predictions = self.model.predict(request.rows.view(), scaling)?;
+        Ok((request.id, predictions))
     }
 
     fn home(&self) -> Response {

@@ -12,7 +12,7 @@
 //! - The default model is compiled in as static data (`build.rs`): an edge runtime that
 //!   starts an instance per request must not parse a model per request.
 //! - Layers depend downwards only: `tree`/`format` (data) -> `scaler`, `estimator` ->
-//!   `model` (the pipeline) -> `payload` (wire format) -> `api` (the routes). Adapters
+//!   `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes). Adapters
 //!   (`host`, the `spin` and `web` features) sit on top and only translate.
 #![no_std]
 
@@ -30,6 +30,7 @@ pub mod model;
 pub mod payload;
 pub mod scaler;
 pub mod tree;
+pub mod v2;
 
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;
