@@ -1,7 +1,9 @@
-//! The command line: `host [serve]`, `host predict`. Parsing only; the work is elsewhere.
+//! The command line: `host [serve]`, `host predict`, `host healthcheck`. Parsing only;
+//! the work is elsewhere.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use predictor::Scaling;
@@ -12,9 +14,13 @@ use predictor::Scaling;
     version,
     about = "Serve or run a scikit-learn-exact model (the Boston housing model is built in)."
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// `host [FLAGS]` is `host serve [FLAGS]`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -23,6 +29,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Predict a /predict JSON payload or a CSV with a header row; prints the predictions.
     Predict(PredictArgs),
+    /// Ask a running server whether it is ready; exit 0 if so, 1 if not (for container
+    /// HEALTHCHECKs in images without a shell or curl).
+    Healthcheck(HealthcheckArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -49,6 +58,55 @@ pub struct ServeArgs {
     /// Most rows in one request (413 above).
     #[arg(long, env = "MAX_ROWS", default_value_t = 100_000)]
     pub max_rows: usize,
+    /// A request not answered within this is answered 408 (e.g. 30s, 500ms).
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// A client must send a request's headers within this, or its connection is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Requests answered at once; above it, requests get 503 at once instead of queueing.
+    #[arg(long, env = "MAX_CONCURRENCY", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrency: u32,
+    /// On SIGTERM/SIGINT, keep serving this long with readiness off (so load balancers
+    /// stop sending) before closing the listener.
+    #[arg(long, env = "SHUTDOWN_DELAY", default_value = "0s", value_parser = parse_duration)]
+    pub shutdown_delay: Duration,
+    /// Then wait at most this long for in-flight requests to finish.
+    #[arg(long, env = "DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    /// Log lines as text or as JSON objects (one per line), on stderr.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+    /// Least severe level logged: error, warn, info (one line per request), debug, trace, off.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: tracing_subscriber::filter::LevelFilter,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct HealthcheckArgs {
+    /// What to GET (default http://127.0.0.1:$PORT/v2/health/ready, the port from
+    /// LISTEN or PORT, else 8080).
+    #[arg(long, env = "HEALTHCHECK_URL")]
+    pub url: Option<String>,
+    /// Give up after this long.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+impl HealthcheckArgs {
+    pub fn url(&self) -> Result<String, String> {
+        if let Some(url) = &self.url {
+            return Ok(url.clone());
+        }
+        let port = match std::env::var("LISTEN") {
+            Ok(listen) => listen
+                .parse::<SocketAddr>()
+                .map_err(|_| format!("LISTEN={listen:?} is not an address"))?
+                .port(),
+            Err(_) => port_from_env()?,
+        };
+        Ok(format!("http://127.0.0.1:{port}/v2/health/ready"))
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -60,37 +118,28 @@ pub struct PredictArgs {
     pub input: PathBuf,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        Self {
-            listen: None,
-            model: ModelArgs {
-                model: std::env::var_os("MODEL_FILE").map(PathBuf::from),
-                scaling: std::env::var("SCALING")
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or_default(),
-            },
-            max_body_bytes: 1 << 20,
-            max_rows: 100_000,
-        }
-    }
-}
-
 impl ServeArgs {
     /// `--listen`/`LISTEN`, else `0.0.0.0:$PORT`, else `0.0.0.0:8080`.
     pub fn address(&self) -> Result<SocketAddr, String> {
         if let Some(addr) = self.listen {
             return Ok(addr);
         }
-        let port = match std::env::var("PORT") {
-            Ok(p) => p
-                .parse::<u16>()
-                .map_err(|_| format!("PORT={p:?} is not a port number"))?,
-            Err(_) => 8080,
-        };
-        Ok(SocketAddr::from(([0, 0, 0, 0], port)))
+        Ok(SocketAddr::from(([0, 0, 0, 0], port_from_env()?)))
     }
+}
+
+/// `PORT`, else 8080.
+fn port_from_env() -> Result<u16, String> {
+    match std::env::var("PORT") {
+        Ok(p) => p
+            .parse::<u16>()
+            .map_err(|_| format!("PORT={p:?} is not a port number")),
+        Err(_) => Ok(8080),
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 500ms, 1m)"))
 }
 
 fn parse_scaling(s: &str) -> Result<Scaling, String> {

@@ -1,10 +1,14 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
-//! builds the router (tests call it without a socket), `serve` binds it, `batch` scores
-//! files from the command line. No model logic lives here.
+//! builds the router (tests call it without a socket), `serve` binds it and drains it on
+//! shutdown, `observe` and `logging` tell operators what happens, `healthcheck` probes a
+//! running server, `batch` scores files from the command line. No model logic lives here.
 
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod healthcheck;
+pub mod logging;
+pub mod observe;
 pub mod serve;
 
 use predictor::{Model, PredictError};

@@ -22,11 +22,26 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => run_server(ServeArgs::default()),
+        None => run_server(cli.serve),
         Some(Command::Serve(args)) => run_server(args),
         Some(Command::Predict(args)) => host::load_model(args.model.model.as_deref())
             .and_then(|model| host::batch::run(model, args.model.scaling, &args.input))
             .map(|text| print!("{text}")),
+        Some(Command::Healthcheck(args)) => {
+            return match args
+                .url()
+                .and_then(|url| host::healthcheck::check(&url, args.timeout))
+            {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("host: healthcheck: {message}");
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,6 +53,8 @@ fn main() -> ExitCode {
 }
 
 fn run_server(args: ServeArgs) -> Result<(), String> {
+    // Kept to the end: flushes the log lines still buffered.
+    let _log = host::logging::init(&args.log_format, args.log_level);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,9 +1,18 @@
-//! `host serve`: binds the router and runs it until SIGTERM or Ctrl-C.
+//! `host serve`: binds the router and runs hyper's connection loop (axum::serve has no
+//! header read timeout), then drains on SIGTERM/SIGINT: readiness off first, listener
+//! closed after the shutdown delay, in-flight requests finished within the drain timeout.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use predictor::ServiceOptions;
 use tokio::net::TcpListener;
 
-use crate::app::{app, AppConfig};
+use crate::app::{router, AppConfig, AppState};
 use crate::cli::ServeArgs;
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -13,7 +22,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let config = AppConfig {
+    let state = AppState::new(AppConfig {
         model,
         service: ServiceOptions {
             default_scaling: args.model.scaling,
@@ -21,20 +30,84 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             ..ServiceOptions::default()
         },
         max_body_bytes: args.max_body_bytes,
-    };
-    eprintln!(
-        "host: serving model {} version {} on http://{local} (scaling {})",
-        model.name(),
-        model.version(),
-        args.model.scaling.as_str()
+        request_timeout: args.request_timeout,
+        max_concurrency: args.max_concurrency as usize,
+    });
+    tracing::info!(
+        address = %local,
+        model = model.name(),
+        model_version = model.version(),
+        scaling = args.model.scaling.as_str(),
+        version = env!("CARGO_PKG_VERSION"),
+        "serving on http://{local}"
     );
-    axum::serve(listener, app(config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server failed: {e}"))
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(args.header_read_timeout)
+        .keep_alive(true);
+    let service = TowerToHyperService::new(router(state.clone()));
+
+    let stop_accepting = stop_accepting(state.clone(), args.shutdown_delay);
+    tokio::pin!(stop_accepting);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let connection = http.serve_connection(TokioIo::new(stream), service.clone());
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        // A client that goes away or times out is not the server's error.
+                        let _ = connection.await;
+                    });
+                }
+                Err(err) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut stop_accepting => break,
+        }
+    }
+    drop(listener);
+    drain(graceful, args.drain_timeout).await
 }
 
-async fn shutdown_signal() {
+/// Resolves when the listener should close: a signal, readiness off, then the delay.
+async fn stop_accepting(state: Arc<AppState>, delay: Duration) {
+    let signal = shutdown_signal().await;
+    state.set_ready(false);
+    tracing::info!(
+        signal,
+        delay_ms = delay.as_millis() as u64,
+        "shutting down: readiness off, closing the listener after the delay"
+    );
+    tokio::time::sleep(delay).await;
+}
+
+/// Lets open connections finish their requests (idle keep-alive ones close at once).
+async fn drain(graceful: GracefulShutdown, timeout: Duration) -> Result<(), String> {
+    let start = Instant::now();
+    let open = graceful.count();
+    tokio::select! {
+        () = graceful.shutdown() => {
+            tracing::info!(
+                connections = open,
+                drain_ms = start.elapsed().as_millis() as u64,
+                "drained, exiting"
+            );
+            Ok(())
+        }
+        () = tokio::time::sleep(timeout) => Err(format!(
+            "connections still open after the drain timeout of {}",
+            humantime::format_duration(timeout)
+        )),
+    }
+}
+
+async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -50,8 +123,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        () = ctrl_c => "SIGINT",
+        () = terminate => "SIGTERM",
     }
-    eprintln!("host: shutting down");
 }
