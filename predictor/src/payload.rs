@@ -1,6 +1,7 @@
 //! The `POST /predict` wire format of the original service: pandas' "columns" orientation
-//! `{"COL": {"rowkey": value}}`, a list of records `[{"COL": value}]`, or columns as
-//! lists `{"COL": [value, ...]}`; and its response `{"prediction": [...]}`.
+//! `{"COL": {"rowkey": value}}`, a list of records `[{"COL": value}]`, columns as lists
+//! `{"COL": [value, ...]}`, or bare rows in model column order `[[v, ...]]`; and its
+//! response `{"prediction": [...]}`.
 //!
 //! Unlike the original, columns are matched by name (any order), and anything it would
 //! have crashed on is refused with a message naming the column and row. Rows keep the
@@ -217,28 +218,63 @@ impl Table<'_> {
         let width = self.model.n_features();
         let mut out = Array2::from_elem((records.len(), width), f64::NAN);
         for (i, record) in records.iter().enumerate() {
-            let Json::Object(cells) = record else {
-                return Err(PredictError::WrongShape(format!(
-                    "row {i}: expected an object of column values, got {}",
-                    record.kind()
-                )));
-            };
-            Json::check_unique_keys(cells)?;
-            for (column, cell) in cells {
-                let j = self.feature_index(column)?;
-                out[(i, j)] = self.cell_value(cell, i, j)?;
-            }
-            if cells.len() != width {
-                let j = (0..width)
-                    .find(|j| out[(i, *j)].is_nan())
-                    .expect("fewer cells than features leaves one unset");
-                return Err(PredictError::MissingCell {
-                    row: i.to_string(),
-                    column: self.model.features[j].to_string(),
-                });
+            match record {
+                Json::Object(cells) => self.decode_named_record(i, cells, &mut out)?,
+                Json::Array(cells) => self.decode_positional_record(i, cells, &mut out)?,
+                other => {
+                    return Err(PredictError::WrongShape(format!(
+                        "row {i}: expected an object of column values, got {}",
+                        other.kind()
+                    )))
+                }
             }
         }
         Ok(out)
+    }
+
+    /// `{"COL": value, ...}`: every model column, by name.
+    fn decode_named_record(
+        &self,
+        i: usize,
+        cells: &[(String, Json)],
+        out: &mut Array2<f64>,
+    ) -> Result<(), PredictError> {
+        Json::check_unique_keys(cells)?;
+        for (column, cell) in cells {
+            let j = self.feature_index(column)?;
+            out[(i, j)] = self.cell_value(cell, i, j)?;
+        }
+        if cells.len() != self.model.n_features() {
+            let j = (0..self.model.n_features())
+                .find(|j| out[(i, *j)].is_nan())
+                .expect("fewer cells than features leaves one unset");
+            return Err(PredictError::MissingCell {
+                row: i.to_string(),
+                column: self.model.features[j].to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `[value, ...]`: a bare row in model column order, as the original also took.
+    fn decode_positional_record(
+        &self,
+        i: usize,
+        cells: &[Json],
+        out: &mut Array2<f64>,
+    ) -> Result<(), PredictError> {
+        let width = self.model.n_features();
+        if cells.len() != width {
+            return Err(PredictError::WrongShape(format!(
+                "row {i}: an array row needs {width} values ({}), got {}",
+                self.model.features().collect::<Vec<_>>().join(", "),
+                cells.len()
+            )));
+        }
+        for (j, cell) in cells.iter().enumerate() {
+            out[(i, j)] = self.cell_value(cell, i, j)?;
+        }
+        Ok(())
     }
 
     /// One value as the original's `astype(float)` reads it: numbers, numeric strings

@@ -62,6 +62,7 @@ fn every_accepted_form_gives_the_same_bits() {
     for body in [
         r#"[{"CHAS":0,"RM":6.575,"TAX":296.0,"PTRATIO":15.3,"B":396.9,"LSTAT":4.98}]"#,
         r#"{"CHAS":[0],"RM":[6.575],"TAX":[296],"PTRATIO":[15.3],"B":[396.9],"LSTAT":[4.98]}"#,
+        r#"[[0, 6.575, 296, 15.3, 396.9, 4.98]]"#,
         r#"{"CHAS":{"0":false},"RM":{"0":"6.575"},"TAX":{"0":" 296 "},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#,
         // Columns in another order are matched by name (the original silently mixed them).
         r#"{"LSTAT":{"0":4.98},"B":{"0":396.9},"PTRATIO":{"0":15.3},"TAX":{"0":296.0},"RM":{"0":6.575},"CHAS":{"0":0}}"#,
@@ -120,6 +121,11 @@ fn wrong_shapes_are_422_and_say_what_was_expected() {
     assert_error("null", 422, &["got null"]);
     assert_error("42", 422, &["got a number"]);
     assert_error(r#"[1, 2]"#, 422, &["row 0", "got a number"]);
+    assert_error(
+        r#"[[0, 6.575, 296, 15.3, 396.9]]"#,
+        422,
+        &["row 0: an array row needs 6 values", "got 5"],
+    );
     assert_error(
         r#"{"CHAS":0,"RM":6.5,"TAX":296,"PTRATIO":15.3,"B":396.9,"LSTAT":4.98}"#,
         422,
