@@ -17,10 +17,14 @@ step "rust tests"
 cargo test --workspace
 
 step "no_std core for wasm32-unknown-unknown"
-cargo build -p predictor --no-default-features --target wasm32-unknown-unknown
+# As an rlib: the crate's cdylib type (for the spin/web builds) needs std to link.
+cargo rustc -p predictor --no-default-features --target wasm32-unknown-unknown --crate-type rlib
 
 step "model export tool"
 bash tools/check_export.sh
+
+step "edge: the Spin component under jco serve, parity with the native server"
+bash scripts/test_edge.sh
 
 echo
 echo "all test steps passed"

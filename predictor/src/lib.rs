@@ -29,6 +29,8 @@ pub mod json;
 pub mod model;
 pub mod payload;
 pub mod scaler;
+#[cfg(feature = "spin")]
+mod spin;
 pub mod tree;
 pub mod v2;
 
