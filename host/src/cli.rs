@@ -61,8 +61,10 @@ pub struct ServeArgs {
     /// A request not answered within this is answered 408 (e.g. 30s, 500ms).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
-    /// A client must send a request's headers within this, or its connection is closed.
-    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    /// A client must send a request's headers within this, or its connection is closed;
+    /// also how long an idle keep-alive connection stays open, so keep it above the load
+    /// balancer's idle timeout (AWS ALB: 60s) or the ALB may reuse a closed connection.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "65s", value_parser = parse_duration)]
     pub header_read_timeout: Duration,
     /// Requests answered at once; above it, requests get 503 at once instead of queueing.
     #[arg(long, env = "MAX_CONCURRENCY", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
