@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Proves scripts/smoke_test.sh passes only on the right answer: against the real `host`
+# server (both scaling modes) and a stand-in for answers the host never gives.
+set -euo pipefail
+usage="usage: $0   (env: PYTHON [python3], CARGO_TARGET_DIR)"
+[[ $# -eq 0 ]] || { echo "$usage" >&2; exit 2; }
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/tests/assert.sh
+source scripts/tests/assert.sh
+
+smoke=scripts/smoke_test.sh
+python=${PYTHON:-python3}
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+cargo build --quiet -p host
+host_bin=${CARGO_TARGET_DIR:-target}/debug/host
+
+# start_host SCALING: serves on a free port; sets $url.
+start_host() {
+    local port
+    port=$(free_port)
+    "$host_bin" serve --listen "127.0.0.1:$port" --scaling "$1" 2>/dev/null &
+    pids+=($!)
+    url=http://127.0.0.1:$port
+    wait_http "$url/" 30 || { echo "host did not start" >&2; exit 1; }
+}
+start_fake() {
+    local port
+    port=$(free_port)
+    "$python" scripts/tests/fake_predictor.py "$port" "$1" &
+    pids+=($!)
+    url=http://127.0.0.1:$port
+    wait_http "$url/" 30 || { echo "fake predictor did not start" >&2; exit 1; }
+}
+export SMOKE_INTERVAL=0.2 SMOKE_TIMEOUT=20
+
+echo "smoke test against the real host (training scaling)"
+start_host training
+check "passes on the right answer (25.0021457871835)" "$smoke" "$url"
+check "passes with a trailing slash in the URL" "$smoke" "$url/"
+check_fails_with "fails when another value is expected" "is not numerically" env EXPECTED_PREDICTION=20.35373177134412 "$smoke" "$url"
+check_fails_with "fails on the same number written differently (exact text)" "prediction text" \
+    env EXPECTED_PREDICTION=25.00214578718350 "$smoke" "$url"
+check_fails_with "numeric comparison catches a difference of a few ulps" "is not numerically" \
+    env EXPECTED_PREDICTION=25.002145787183504 "$smoke" "$url"
+start=$SECONDS
+check_fails "a wrong answer fails at once (no retries until the deadline)" \
+    env EXPECTED_PREDICTION=1 SMOKE_TIMEOUT=60 "$smoke" "$url"
+((SECONDS - start < 10)) && ok "  ... within 10 s" || not_ok "  ... took $((SECONDS - start)) s"
+
+echo "smoke test against the real host (per-request scaling, the original's behaviour)"
+start_host per-request
+check_fails_with "fails on the per-request answer (20.35373177134412)" "is not numerically" "$smoke" "$url"
+check "passes when that answer is expected" env EXPECTED_PREDICTION=20.35373177134412 "$smoke" "$url"
+
+echo "smoke test against a stand-in server"
+start_fake warmup
+check "retries while the release warms up (503 twice, then ready)" "$smoke" "$url"
+start_fake never-ready
+start=$SECONDS
+check_fails_with "fails when never ready before the deadline" "did not answer within" env SMOKE_TIMEOUT=2 "$smoke" "$url"
+((SECONDS - start < 10)) && ok "  ... and stops at the deadline" || not_ok "  ... took $((SECONDS - start)) s"
+start_fake ready-false
+check_fails_with "fails when ready says false" "did not answer within" env SMOKE_TIMEOUT=2 "$smoke" "$url"
+start_fake predict-500
+check_fails "fails when /predict keeps answering 500" env SMOKE_TIMEOUT=2 "$smoke" "$url"
+start_fake text-drift
+check_fails_with "fails on a reformatted number" "prediction text" "$smoke" "$url"
+start_fake two-rows
+check_fails_with "fails on more than one prediction" "unexpected response" "$smoke" "$url"
+start_fake as-string
+check_fails_with "fails on a prediction sent as a string" "unexpected response" "$smoke" "$url"
+port=$(free_port)
+check_fails "fails when nothing listens" env SMOKE_TIMEOUT=1 "$smoke" "http://127.0.0.1:$port"
+
+echo "smoke test usage"
+check_fails "no URL is a usage error" "$smoke"
+check_fails "a non-numeric expected value is refused" env EXPECTED_PREDICTION=abc "$smoke" "$url"
+
+finish
