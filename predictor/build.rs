@@ -1,6 +1,8 @@
 //! Compiles the default model into the crate: parses and validates the model file with
 //! the same code the runtime uses (`src/format.rs`), then writes it out as Rust statics
-//! (`$OUT_DIR/embedded_model.rs`), floats as exact bit patterns.
+//! (`$OUT_DIR/embedded_model.rs`), floats as exact bit patterns, together with the fast
+//! evaluator's padded layout of its trees (`src/estimator/padded.rs`), so nothing is
+//! parsed or laid out at start-up.
 //!
 //! The file is `model_data/boston_housing.model.json` unless `EDGE_PREDICTOR_MODEL`
 //! names another one.
@@ -14,6 +16,10 @@ mod tree;
 #[allow(dead_code)]
 #[path = "src/format.rs"]
 mod format;
+
+#[allow(dead_code)]
+#[path = "src/estimator/padded.rs"]
+mod padded;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,6 +54,72 @@ fn str_lit(s: &str) -> String {
 fn f64_slice(values: &[f64]) -> String {
     let items: Vec<String> = values.iter().map(|v| f64_lit(*v)).collect();
     format!("alloc::borrow::Cow::Borrowed(&[{}])", items.join(", "))
+}
+
+fn u32_items(values: &[u32]) -> String {
+    let items: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    items.join(", ")
+}
+
+/// The statics of the padded layout and the expression that builds it (`None` if the
+/// trees are too deep for it).
+fn render_fast(
+    s: &mut String,
+    init: f64,
+    learning_rate: f64,
+    nodes: &[tree::Node],
+    roots: &[u32],
+) -> String {
+    let Some(fast) = padded::PaddedForest::build(init, learning_rate, nodes, roots) else {
+        return "None".to_string();
+    };
+    let f32_items: Vec<String> = fast
+        .thresholds()
+        .iter()
+        .map(|v| format!("f32::from_bits({:#010x})", v.to_bits()))
+        .collect();
+    let f64_items: Vec<String> = fast.leaves().iter().map(|v| f64_lit(*v)).collect();
+    writeln!(
+        s,
+        "static FAST_THRESHOLDS: [f32; {}] = [{}];",
+        f32_items.len(),
+        f32_items.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "static FAST_FEATURES: [u32; {}] = [{}];",
+        fast.features().len(),
+        u32_items(fast.features())
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "static FAST_LEAVES: [f64; {}] = [{}];",
+        f64_items.len(),
+        f64_items.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "static FAST_LEAVES_LO: [u32; {}] = [{}];",
+        fast.leaves_lo().len(),
+        u32_items(fast.leaves_lo())
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "static FAST_LEAVES_HI: [u32; {}] = [{}];",
+        fast.leaves_hi().len(),
+        u32_items(fast.leaves_hi())
+    )
+    .unwrap();
+    format!(
+        "Some(crate::estimator::padded::PaddedForest::from_static({}, {}, {}, &FAST_THRESHOLDS, &FAST_FEATURES, &FAST_LEAVES, &FAST_LEAVES_LO, &FAST_LEAVES_HI))",
+        f64_lit(fast.init()),
+        fast.n_trees(),
+        fast.min_width()
+    )
 }
 
 fn render(model: &ValidModel) -> String {
@@ -86,6 +158,7 @@ fn render(model: &ValidModel) -> String {
         .unwrap();
     }
     writeln!(s, "];").unwrap();
+    let fast = render_fast(&mut s, *init, *learning_rate, nodes, roots);
     let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
     writeln!(
         s,
@@ -109,6 +182,7 @@ fn render(model: &ValidModel) -> String {
             learning_rate: {learning_rate},
             nodes: alloc::borrow::Cow::Borrowed(&NODES),
             roots: alloc::borrow::Cow::Borrowed(&ROOTS),
+            fast: {fast},
         }},
     ),
 }};",

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use predictor::estimator::Estimator;
+use predictor::estimator::{Estimator, Kernel};
 use predictor::{Model, Scaling};
 
 const BATCH_ROWS: usize = 100_000;
@@ -45,7 +45,14 @@ fn bench_predict(c: &mut Criterion) {
     let mut scaled = vec![0.0; one.len()];
     model.scaler().unwrap().transform_into(&one, &mut scaled);
     group.bench_function("one_row_reference", |b| {
-        b.iter(|| gbr.predict_row(black_box(&scaled)))
+        b.iter(|| gbr.predict_row_reference(black_box(&scaled)))
+    });
+    let fast = gbr.fast().expect("the embedded model has the fast layout");
+    group.bench_function("one_row_fast", |b| {
+        b.iter(|| fast.predict_row(black_box(&scaled)))
+    });
+    group.bench_function("one_row_scalar", |b| {
+        b.iter(|| fast.predict_row_with(Kernel::Scalar, black_box(&scaled)))
     });
     // The floor of any exact one-row evaluator: init + 400 products, added in tree order.
     let addends: Vec<f64> = (0..400).map(|i| 0.1 * f64::from(i).sin()).collect();
@@ -64,6 +71,13 @@ fn bench_predict(c: &mut Criterion) {
     group.bench_function("batch_100k", |b| {
         b.iter(|| model.predict_flat(black_box(&batch), Scaling::Training))
     });
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    group.bench_function("batch_100k_one_core", |b| {
+        b.iter(|| one_core.install(|| model.predict_flat(black_box(&batch), Scaling::Training)))
+    });
     group.bench_function("batch_100k_per_request", |b| {
         b.iter(|| model.predict_flat(black_box(&batch), Scaling::PerRequest))
     });
@@ -73,10 +87,15 @@ fn bench_predict(c: &mut Criterion) {
         b.iter_batched_ref(
             || vec![0.0; BATCH_ROWS],
             |out| {
-                for (row, y) in scaled.chunks_exact(6).zip(out.iter_mut()) {
-                    *y = gbr.predict_row(row);
-                }
+                gbr.predict_reference_into(black_box(&scaled), 6, out);
             },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("batch_100k_scalar", |b| {
+        b.iter_batched_ref(
+            || vec![0.0; BATCH_ROWS],
+            |out| fast.predict_into_with(Kernel::Scalar, black_box(&scaled), 6, out),
             BatchSize::LargeInput,
         )
     });

@@ -1,9 +1,13 @@
 //! The estimators a model pipeline can end in. Each kind is its own module with exactly
 //! its library's arithmetic; a new kind is a new module plus one variant here.
 
+pub mod fast;
 pub mod gradient_boosting;
+pub mod padded;
 
+pub use fast::Kernel;
 pub use gradient_boosting::GradientBoostingRegressor;
+pub use padded::PaddedForest;
 
 /// The last stage of a model pipeline.
 #[derive(Clone, Debug, PartialEq)]
