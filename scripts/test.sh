@@ -20,6 +20,9 @@ step "no_std core for wasm32-unknown-unknown"
 # As an rlib: the crate's cdylib type (for the spin/web builds) needs std to link.
 cargo rustc -p predictor --no-default-features --target wasm32-unknown-unknown --crate-type rlib
 
+step "fast evaluator: wasm simd128 kernel under Node WASI, bit-exact with the reference"
+bash scripts/test_wasm_simd.sh
+
 step "model export tool"
 bash tools/check_export.sh
 
