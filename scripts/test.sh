@@ -29,5 +29,8 @@ bash tools/check_export.sh
 step "edge: the Spin component under jco serve, parity with the native server"
 bash scripts/test_edge.sh
 
+step "container: FROM-scratch image, read-only, no capabilities; /predict, V2, HEALTHCHECK"
+bash scripts/test_container.sh
+
 echo
 echo "all test steps passed"
