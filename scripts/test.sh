@@ -32,5 +32,8 @@ bash scripts/test_edge.sh
 step "container: FROM-scratch image, read-only, no capabilities; /predict, V2, HEALTHCHECK"
 bash scripts/test_container.sh
 
+step "delivery: manifests, infra, pipeline scripts (smoke test vs host, AWS flow vs moto)"
+bash scripts/test_delivery.sh
+
 echo
 echo "all test steps passed"
