@@ -38,6 +38,11 @@ fn the_expected_kernels_are_available() {
         Kernel::Avx2.is_available(),
         std::is_x86_feature_detected!("avx2")
     );
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    assert_eq!(
+        Kernel::Avx512.is_available(),
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("avx512f")
+    );
     assert_eq!(
         Kernel::Simd128.is_available(),
         cfg!(all(target_arch = "wasm32", target_feature = "simd128"))

@@ -1,4 +1,4 @@
-//! The fast evaluator over a `PaddedForest`: picks a kernel (AVX2 when the CPU has it,
+//! The fast evaluator over a `PaddedForest`: picks a kernel (AVX-512 or AVX2 when the CPU has it,
 //! wasm simd128 when the target enables it, otherwise portable scalar code), casts the
 //! scaled rows to float32 on the way in, and splits large batches over cores (rayon,
 //! feature `parallel`). Every kernel returns the reference evaluator's bits.
@@ -7,6 +7,8 @@ mod scalar;
 
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 mod avx2;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod avx512;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
@@ -27,25 +29,35 @@ pub enum Kernel {
     Scalar,
     /// x86 AVX2 (detected at run time with `std`, or enabled at compile time).
     Avx2,
+    /// x86 AVX-512F for batches (one row uses the AVX2 code); detected like AVX2.
+    Avx512,
     /// wasm32 simd128 (when the build enables `target-feature=+simd128`).
     Simd128,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 3] = [Kernel::Scalar, Kernel::Avx2, Kernel::Simd128];
+    pub const ALL: [Kernel; 4] = [
+        Kernel::Scalar,
+        Kernel::Avx2,
+        Kernel::Avx512,
+        Kernel::Simd128,
+    ];
 
     /// Whether this kernel can run here.
     pub fn is_available(self) -> bool {
         match self {
             Kernel::Scalar => true,
             Kernel::Avx2 => avx2_available(),
+            Kernel::Avx512 => avx2_available() && avx512_available(),
             Kernel::Simd128 => cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
         }
     }
 
     /// The fastest kernel available here.
     pub fn best() -> Kernel {
-        if Kernel::Avx2.is_available() {
+        if Kernel::Avx512.is_available() {
+            Kernel::Avx512
+        } else if Kernel::Avx2.is_available() {
             Kernel::Avx2
         } else if Kernel::Simd128.is_available() {
             Kernel::Simd128
@@ -58,6 +70,7 @@ impl Kernel {
         match self {
             Kernel::Scalar => "scalar",
             Kernel::Avx2 => "avx2",
+            Kernel::Avx512 => "avx512",
             Kernel::Simd128 => "simd128",
         }
     }
@@ -79,8 +92,29 @@ fn avx2_available() -> bool {
     }
 }
 
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn avx512_available() -> bool {
+    #[cfg(target_feature = "avx512f")]
+    {
+        true
+    }
+    #[cfg(all(not(target_feature = "avx512f"), feature = "std"))]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(all(not(target_feature = "avx512f"), not(feature = "std")))]
+    {
+        false
+    }
+}
+
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 fn avx2_available() -> bool {
+    false
+}
+
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+fn avx512_available() -> bool {
     false
 }
 
@@ -101,7 +135,7 @@ impl PaddedForest {
         }
         match kernel {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-            Kernel::Avx2 if row.len() <= avx2::ROW_LANES => {
+            Kernel::Avx2 | Kernel::Avx512 if row.len() <= avx2::ROW_LANES => {
                 let mut row32 = [0.0f32; avx2::ROW_LANES];
                 cast_into(row, &mut row32);
                 // SAFETY: AVX2 is available (checked above); row32 is ROW_LANES wide.
@@ -159,6 +193,9 @@ impl PaddedForest {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             // SAFETY: callers checked that AVX2 is available; shapes checked above.
             Kernel::Avx2 => unsafe { avx2::predict_batch(self, rows, width, out) },
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            // SAFETY: as above, for AVX-512F.
+            Kernel::Avx512 => unsafe { avx512::predict_batch(self, rows, width, out) },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kernel::Simd128 => simd128::predict_batch(self, rows, width, out),
             _ => scalar::predict_batch(self, rows, width, out),
