@@ -129,6 +129,9 @@ fn probe_values(gbr_thresholds: &[f64]) -> Vec<f64> {
             (f64::from(t32) + f64::from(t32.next_down())) / 2.0,
         ]);
     }
+    // Trees reuse thresholds: keep each value once.
+    values.sort_by(f64::total_cmp);
+    values.dedup_by(|a, b| a.to_bits() == b.to_bits());
     values
 }
 
@@ -155,7 +158,7 @@ fn embedded_probes() -> &'static [f64] {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(128))]
 
     #[test]
     fn embedded_model_rows_are_exact(
@@ -217,7 +220,7 @@ fn large_batches_match_the_reference() {
     // Above the parallel threshold, with a tail that is not a whole block.
     let probes = embedded_probes();
     let mut rng = SplitMix(7);
-    let n = 20_011;
+    let n = 9_011;
     let rows: Vec<f64> = (0..n * 6)
         .map(|_| match rng.below(3) {
             0 => rng.unit() * 6.0 - 3.0,
