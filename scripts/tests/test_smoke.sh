@@ -11,7 +11,11 @@ source scripts/tests/assert.sh
 smoke=scripts/smoke_test.sh
 python=${PYTHON:-python3}
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+containers=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for cid in "${containers[@]}"; do "${ENGINE[@]}" rm --force "$cid" >/dev/null 2>&1 || true; done
+}
 trap cleanup EXIT
 
 cargo build --quiet -p host
@@ -74,6 +78,29 @@ start_fake as-string
 check_fails_with "fails on a prediction sent as a string" "unexpected response" "$smoke" "$url"
 port=$(free_port)
 check_fails "fails when nothing listens" env SMOKE_TIMEOUT=1 "$smoke" "http://127.0.0.1:$port"
+
+echo "smoke test against the container image (scripts/build_image.sh)"
+# shellcheck source=scripts/lib/container.sh
+source scripts/lib/container.sh
+# start_container ARGS...: runs the image as Kubernetes does; sets $url.
+start_container() {
+    local cid port
+    cid=$("${ENGINE[@]}" run --detach --read-only --cap-drop=ALL --security-opt no-new-privileges \
+        --user 65532:65532 "${run_flags[@]}" --publish 127.0.0.1::8080 edge-predictor:smoke-test "$@" 2>/dev/null)
+    containers+=("$cid")
+    port=$("${ENGINE[@]}" port "$cid" 8080 | head -n 1 | sed 's/.*://')
+    url=http://127.0.0.1:$port
+}
+if container_engine; then
+    mapfile -t run_flags < <(engine_run_flags)
+    check "build the image" env IMAGE=edge-predictor TAG=smoke-test scripts/build_image.sh
+    start_container
+    check "passes against the container run as in the pod (uid 65532, read-only)" "$smoke" "$url"
+    start_container serve --scaling per-request
+    check_fails_with "fails against a container serving per-request scaling" "is not numerically" "$smoke" "$url"
+else
+    echo "  note: no container engine here (scripts/test_container.sh installs podman): container not smoke-tested"
+fi
 
 echo "smoke test usage"
 check_fails "no URL is a usage error" "$smoke"
