@@ -1,5 +1,5 @@
 # The commands users expect; each is one line so it can be run by hand too.
-.PHONY: run test lint fmt bench build
+.PHONY: run test lint fmt bench build web
 
 # Serve the embedded model on 0.0.0.0:8080.
 run:
@@ -21,3 +21,7 @@ build:
 
 bench:
 	bash scripts/bench.sh
+
+# The browser/Node module into web/pkg/ (wasm-bindgen --target web, wasm-opt); prints its size.
+web:
+	bash scripts/build_web.sh

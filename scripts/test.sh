@@ -29,6 +29,9 @@ bash tools/check_export.sh
 step "edge: the Spin component under jco serve, parity with the native server"
 bash scripts/test_edge.sh
 
+step "web: the wasm module in Node and headless Chromium, golden bits"
+bash scripts/test_web.sh
+
 step "container: FROM-scratch image, read-only, no capabilities; /predict, V2, HEALTHCHECK"
 bash scripts/test_container.sh
 

@@ -33,6 +33,8 @@ pub mod scaler;
 mod spin;
 pub mod tree;
 pub mod v2;
+#[cfg(feature = "web")]
+mod web;
 
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;

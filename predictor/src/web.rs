@@ -1,0 +1,140 @@
+//! The browser / Node module (feature `web`, wasm32-unknown-unknown + wasm-bindgen): the
+//! `/predict` codec and the row API of the core as JavaScript functions, same bits and
+//! same error messages as the server.
+//!
+//! A payload goes through `JSON.stringify` and the server's own decoder, so it is read
+//! exactly as the same JSON POSTed to `/predict` would be (JS numbers are float64, so no
+//! bits are lost on the way).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::error::PredictError;
+use crate::model::Model;
+use crate::payload;
+use crate::scaler::Scaling;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** How to standardise the inputs (the server's `?scaling=`); default "training". */
+export interface PredictOptions {
+  scaling?: "training" | "per-request";
+}
+/** What `predict` returns: one float per row, as `POST /predict` answers. */
+export interface Prediction {
+  prediction: number[];
+}
+/** The embedded model. */
+export interface ModelInfo {
+  name: string;
+  version: string;
+  description: string;
+  target: string | null;
+  features: string[];
+  scalings: string[];
+  defaultScaling: string;
+}
+"#;
+
+/// `options.scaling`, or the default.
+#[derive(Deserialize, Default)]
+struct Options {
+    scaling: Option<String>,
+}
+
+fn scaling(options: Option<js_sys::Object>) -> Result<Scaling, JsError> {
+    let Some(options) = options else {
+        return Ok(Scaling::default());
+    };
+    let options: Options = serde_wasm_bindgen::from_value(options.into()).map_err(|e| {
+        let message = e.to_string();
+        // Its Display is the JS Error's, "Error: ...".
+        let message = message.strip_prefix("Error: ").unwrap_or(&message);
+        JsError::new(&format!("options: {message}"))
+    })?;
+    options
+        .scaling
+        .map_or(Ok(Scaling::default()), |s| s.parse())
+        .map_err(js_error)
+}
+
+fn js_error(err: PredictError) -> JsError {
+    JsError::new(&err.to_string())
+}
+
+/// Predicts a `/predict` payload: an object of columns (`{"RM": {"0": 6.575}, ...}` or
+/// `{"RM": [6.575], ...}`), an array of records, or an array of rows in model order.
+#[wasm_bindgen(unchecked_return_type = "Prediction")]
+pub fn predict(
+    #[wasm_bindgen(unchecked_param_type = "object")] payload: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<js_sys::Object>,
+) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Prediction {
+        prediction: Vec<f64>,
+    }
+    let scaling = scaling(options)?;
+    // `undefined` (and functions) have no JSON text: decode an empty body, as the server would.
+    let text = js_sys::JSON::stringify(&payload)
+        .map_err(|e| JsError::new(&format!("payload cannot be written as JSON: {e:?}")))?
+        .as_string()
+        .unwrap_or_default();
+    let model = Model::embedded();
+    let rows = payload::decode(text.as_bytes(), model, usize::MAX).map_err(js_error)?;
+    let prediction = model.predict(rows.view(), scaling).map_err(js_error)?;
+    Ok(serde_wasm_bindgen::to_value(&Prediction { prediction })?)
+}
+
+/// Predicts `nRows` rows of row-major values, the model's columns in model order
+/// (`modelInfo().features`); the fast path for numeric data.
+#[wasm_bindgen(js_name = predictRows)]
+pub fn predict_rows(
+    rows: &[f64],
+    #[wasm_bindgen(js_name = nRows)] n_rows: usize,
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<js_sys::Object>,
+) -> Result<Vec<f64>, JsError> {
+    let scaling = scaling(options)?;
+    let model = Model::embedded();
+    let width = model.n_features();
+    if n_rows.checked_mul(width) != Some(rows.len()) {
+        return Err(JsError::new(&format!(
+            "{nRows} rows of {width} values need {want} values, got {got}",
+            nRows = n_rows,
+            want = n_rows.saturating_mul(width),
+            got = rows.len()
+        )));
+    }
+    model.predict_flat(rows, scaling).map_err(js_error)
+}
+
+/// The embedded model: name, version, description, target and feature order.
+#[wasm_bindgen(js_name = modelInfo, unchecked_return_type = "ModelInfo")]
+pub fn model_info() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Info<'m> {
+        name: &'m str,
+        version: &'m str,
+        description: &'m str,
+        target: Option<&'m str>,
+        features: Vec<&'m str>,
+        scalings: [&'static str; 2],
+        default_scaling: &'static str,
+    }
+    let model = Model::embedded();
+    let info = Info {
+        name: model.name(),
+        version: model.version(),
+        description: model.description(),
+        target: model.target(),
+        features: model.features().collect(),
+        scalings: [Scaling::Training.as_str(), Scaling::PerRequest.as_str()],
+        default_scaling: Scaling::default().as_str(),
+    };
+    // json_compatible: `target: None` becomes null, as the TypeScript type says.
+    Ok(info.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The browser/Node module test (a step of scripts/test.sh): builds web/pkg (`make web`),
+# runs the Node tests (golden bits, errors equal to the native server's), installs the
+# packed npm package, and drives the demo page in headless Chromium from 127.0.0.1.
+# usage: scripts/test_web.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 0 ] || { echo "usage: scripts/test_web.sh" >&2; exit 2; }
+target_dir="${CARGO_TARGET_DIR:-target}"
+
+echo "--- clippy for the web feature (wasm32-unknown-unknown)"
+cargo clippy -q -p predictor --no-default-features --features web --target wasm32-unknown-unknown -- -D warnings
+
+echo "--- build web/pkg"
+bash scripts/build_web.sh
+
+if ! command -v chromium >/dev/null; then
+    echo "--- installing chromium (Debian)"
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$logs"
+}
+trap cleanup EXIT
+wait_for() {
+    local url=$1 log=$2
+    for _ in $(seq 1 120); do
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        sleep 0.5
+    done
+    echo "FAIL: $url did not answer in 60 s; its log:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+echo "--- Node: golden cases, and error messages against the native server"
+cargo build -q -p host
+native_port=$(free_port)
+"$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" >"$logs/native.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
+NATIVE_URL="http://127.0.0.1:$native_port" node --test --test-reporter=spec web/test/ | tee "$logs/node.txt"
+grep -q '^ℹ skipped 0$' "$logs/node.txt" || { echo "FAIL: a Node test was skipped" >&2; exit 1; }
+
+echo "--- npm: the packed package installs and imports"
+(cd web && npm pack --silent --pack-destination "$logs" >/dev/null)
+mkdir -p "$logs/consumer"
+(cd "$logs/consumer" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "$logs"/edge-predictor-*.tgz)
+# shellcheck disable=SC2016 # JavaScript, not shell
+(cd "$logs/consumer" && node --input-type=module -e '
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { initSync, predictRows } from "edge-predictor";
+const wasm = createRequire(import.meta.url).resolve("edge-predictor/predictor_bg.wasm");
+initSync({ module: readFileSync(wasm) });
+const [p] = predictRows(new Float64Array([0, 6.575, 296, 15.3, 396.9, 4.98]), 1);
+if (p !== 25.0021457871835) throw new Error(`installed package predicted ${p}`);
+console.log(`installed edge-predictor predicts ${p}`);
+')
+
+echo "--- Chromium: the demo page from a local server"
+web_port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory web "$web_port" >"$logs/web.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$web_port/index.html" "$logs/web.log"
+python3 scripts/web_browser_check.py --base "http://127.0.0.1:$web_port" \
+    --screenshot "${WEB_SCREENSHOT:-.cache/web/screenshot.png}"
+echo "web module: OK"

@@ -1,0 +1,129 @@
+// The browser module in Node (run by scripts/test_web.sh, or `npm test` in web/): the
+// `--target web` build loaded with initSync must give the golden bits in both scaling
+// modes, and throw the same error messages the native server answers (NATIVE_URL).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import { initSync, predict, predictRows, modelInfo } from "../pkg/predictor.js";
+
+initSync({ module: readFileSync(new URL("../pkg/predictor_bg.wasm", import.meta.url)) });
+
+const FEATURES = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"];
+const golden = (name) =>
+  JSON.parse(readFileSync(new URL(`../../model_data/golden/${name}`, import.meta.url), "utf8"));
+
+const bits = (values) => Array.from(new BigUint64Array(new Float64Array(values).buffer));
+
+function assertBits(got, expected, what) {
+  assert.equal(got.length, expected.length, `${what}: ${got.length} predictions`);
+  const g = bits(got);
+  const e = bits(expected);
+  for (let i = 0; i < e.length; i++) {
+    if (g[i] !== e[i]) assert.fail(`${what}: row ${i}: ${got[i]} != golden ${expected[i]}`);
+  }
+}
+
+// The original took columns by position (pandas 0.24 sorted a list of records' keys);
+// renaming each column to the feature it was fed to reproduces its arithmetic by name.
+function asTheOriginalReadIt(payload, order) {
+  const rename = (obj) =>
+    Object.fromEntries(Object.entries(obj).map(([k, v]) => [FEATURES[order.indexOf(k)], v]));
+  return Array.isArray(payload) ? payload.map(rename) : rename(payload);
+}
+
+const records = (rows) => rows.map((row) => Object.fromEntries(FEATURES.map((f, j) => [f, row[j]])));
+
+test("modelInfo describes the embedded model", () => {
+  const info = modelInfo();
+  assert.equal(info.name, "boston-housing");
+  assert.deepEqual(info.features, FEATURES);
+  assert.deepEqual(info.scalings, ["training", "per-request"]);
+  assert.equal(info.defaultScaling, "training");
+});
+
+test("the README sample in both scaling modes", () => {
+  const sample = { CHAS: { 0: 0 }, RM: { 0: 6.575 }, TAX: { 0: 296.0 }, PTRATIO: { 0: 15.3 }, B: { 0: 396.9 }, LSTAT: { 0: 4.98 } };
+  assertBits(predict(sample).prediction, [25.0021457871835], "default");
+  assertBits(predict(sample, { scaling: "training" }).prediction, [25.0021457871835], "training");
+  assertBits(predict(sample, { scaling: "per-request" }).prediction, [20.35373177134412], "per-request");
+  assert.ok(Array.isArray(predict(sample).prediction), "prediction is a plain number[]");
+});
+
+test("every per-request golden case of the original service", () => {
+  const { cases } = golden("per_request.json");
+  assert.ok(cases.length >= 100, `${cases.length} cases`);
+  for (const c of cases) {
+    const payload = asTheOriginalReadIt(c.payload, c.original_column_order);
+    assertBits(predict(payload, { scaling: "per-request" }).prediction, c.prediction, c.name);
+  }
+});
+
+test("every training golden row: typed rows, records, one at a time", () => {
+  const { features, rows, prediction, rejected_rows: rejected } = golden("training.json");
+  assert.deepEqual(features, FEATURES);
+  assert.ok(rows.length >= 2000, `${rows.length} rows`);
+  const flat = new Float64Array(rows.flat());
+  const typed = predictRows(flat, rows.length);
+  assert.ok(typed instanceof Float64Array);
+  assertBits(typed, prediction, "predictRows, all rows");
+  assertBits(predictRows(flat, rows.length, { scaling: "training" }), prediction, "explicit training");
+  assertBits(predict(records(rows)).prediction, prediction, "predict(records)");
+  rows.forEach((row, i) => {
+    assertBits(predictRows(new Float64Array(row), 1), [prediction[i]], `row ${i} alone`);
+  });
+  for (const row of rejected) {
+    assert.throws(() => predictRows(new Float64Array(row), 1), /overflows float32/);
+  }
+});
+
+test("per-request scaling through the typed rows matches the golden cases", () => {
+  const { cases } = golden("per_request.json");
+  let checked = 0;
+  for (const c of cases.filter((c) => Array.isArray(c.payload))) {
+    const payload = asTheOriginalReadIt(c.payload, c.original_column_order);
+    const rows = payload.map((r) => FEATURES.map((f) => r[f]));
+    if (!rows.flat().every((v) => typeof v === "number")) continue;
+    assertBits(predictRows(new Float64Array(rows.flat()), rows.length, { scaling: "per-request" }), c.prediction, c.name);
+    checked++;
+  }
+  assert.ok(checked >= 10, `${checked} cases`);
+});
+
+test("bad input throws an Error", () => {
+  assert.throws(() => predictRows(new Float64Array(7), 1), {
+    name: "Error",
+    message: "1 rows of 6 values need 6 values, got 7",
+  });
+  assert.throws(() => predictRows(new Float64Array(6), 1, { scaling: "nope" }), /unknown scaling "nope"/);
+  assert.throws(() => predict([{ CHAS: 0 }], { scaling: 5 }), { name: "Error", message: "options: invalid type: floating point `5.0`, expected a string" });
+  assert.throws(() => predict(undefined), /not valid JSON/);
+});
+
+// The same bad payloads POSTed to the native server: the module throws its exact message.
+const BAD = [
+  [{}, "training"],
+  [[], "training"],
+  [{ CHAS: { 0: 0 } }, "training"],
+  [[{ CHAS: 0, RM: 6.5, TAX: 296, PTRATIO: 15.3, B: 396.9 }], "training"],
+  [[{ CHAS: 0, RM: "six", TAX: 296, PTRATIO: 15.3, B: 396.9, LSTAT: 5 }], "training"],
+  [[{ CHAS: 0, RM: null, TAX: 296, PTRATIO: 15.3, B: 396.9, LSTAT: 5 }], "per-request"],
+  [[{ CHAS: 0, RM: 6.5, TAX: 296, PTRATIO: 15.3, B: 396.9, LSTAT: 5, AGE: 1 }], "training"],
+  [{ CHAS: [0, 1], RM: [6], TAX: [1], PTRATIO: [1], B: [1], LSTAT: [1] }, "training"],
+  [[{ CHAS: 0, RM: 6.5, TAX: 296, PTRATIO: 15.3, B: 1e300, LSTAT: 5 }], "training"],
+  [42, "training"],
+  [[{ CHAS: 0, RM: 6.5, TAX: 296, PTRATIO: 15.3, B: 396.9, LSTAT: 5 }], "bogus"],
+];
+
+test("error messages equal the native server's", { skip: !process.env.NATIVE_URL && "NATIVE_URL is not set" }, async () => {
+  for (const [payload, scaling] of BAD) {
+    const response = await fetch(`${process.env.NATIVE_URL}/predict?scaling=${scaling}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+    });
+    assert.ok(response.status >= 400 && response.status < 500, `${JSON.stringify(payload)}: ${response.status}`);
+    const { error } = await response.json();
+    assert.throws(() => predict(payload, { scaling }), { name: "Error", message: error }, JSON.stringify(payload));
+  }
+});
