@@ -2,6 +2,7 @@
 //! object keys in their order, duplicates included, so a payload that names a column
 //! twice is refused instead of silently keeping the last value.
 
+use alloc::collections::BTreeSet;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -49,9 +50,21 @@ impl Json {
 
     /// Refuses an object that holds the same key twice.
     pub fn check_unique_keys(members: &[(String, Json)]) -> Result<(), PredictError> {
-        for (i, (key, _)) in members.iter().enumerate() {
-            if members[..i].iter().any(|(k, _)| k == key) {
-                return Err(PredictError::DuplicateKey(key.clone()));
+        let duplicate = |key: &String| Err(PredictError::DuplicateKey(key.clone()));
+        if members.len() <= 16 {
+            // A record's handful of columns: comparing pairs beats building a set.
+            for (i, (key, _)) in members.iter().enumerate() {
+                if members[..i].iter().any(|(k, _)| k == key) {
+                    return duplicate(key);
+                }
+            }
+        } else {
+            // A column's row keys can number many thousands: stay O(n log n).
+            let mut seen = BTreeSet::new();
+            for (key, _) in members {
+                if !seen.insert(key.as_str()) {
+                    return duplicate(key);
+                }
             }
         }
         Ok(())
@@ -137,6 +150,18 @@ mod tests {
         let Json::Object(m) = v else { panic!() };
         assert_eq!(m.len(), 3);
         assert!(Json::check_unique_keys(&m).is_err());
+    }
+
+    #[test]
+    fn finds_a_duplicate_among_many_keys() {
+        let mut members: Vec<(String, Json)> =
+            (0..10_000).map(|i| (i.to_string(), Json::Null)).collect();
+        assert!(Json::check_unique_keys(&members).is_ok());
+        members.push(("4321".to_string(), Json::Null));
+        assert_eq!(
+            Json::check_unique_keys(&members),
+            Err(PredictError::DuplicateKey("4321".to_string()))
+        );
     }
 
     #[test]
