@@ -21,6 +21,14 @@ container_engine || { echo "build_image.sh: neither podman nor a running docker 
 
 echo "build_image.sh: cargo build --release -p host --target $TARGET" >&2
 rustup target list --installed 2>/dev/null | grep -qx "$TARGET" || rustup target add "$TARGET"
+# mimalloc (the server's allocator) is C: it must be compiled against musl, by musl-gcc.
+if ! command -v musl-gcc >/dev/null; then
+    echo "build_image.sh: installing musl-tools (musl-gcc)" >&2
+    sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >&2
+fi
 CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked -p host --target "$TARGET"
 binary=$TARGET_DIR/$TARGET/release/host
 

@@ -211,15 +211,17 @@ pub async fn observe(
         });
     let status = response.status().as_u16();
     observer.record(info, status, elapsed.as_secs_f64());
+    // `%` (Display): the text format then writes the values unquoted, without escaping
+    // them character by character; none can hold a space (request ids are checked).
     tracing::info!(
         target: "host::access",
-        method = method.as_str(),
-        path = path.as_str(),
-        route = info.route,
+        method = %method,
+        path = %path,
+        route = %info.route,
         status,
         latency_us = elapsed.as_micros() as u64,
         rows = info.rows,
-        request_id = id.to_str().unwrap_or(""),
+        request_id = %id.to_str().unwrap_or(""),
         "request"
     );
     let headers = response.headers_mut();

@@ -41,6 +41,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         version = env!("CARGO_PKG_VERSION"),
         "serving on http://{local}"
     );
+    crate::logging::flush();
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -84,6 +85,7 @@ async fn stop_accepting(state: Arc<AppState>, delay: Duration) {
         delay_ms = delay.as_millis() as u64,
         "shutting down: readiness off, closing the listener after the delay"
     );
+    crate::logging::flush();
     tokio::time::sleep(delay).await;
 }
 
