@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The edge and browser benchmark (BENCHMARKS.md, "Edge and browser"): per-row time of the
+# wasm module in Node vs the native core (1 row, 100,000 rows), and req/s at c=64 of the
+# component (wasmtime serve, jco serve) vs the native server and the original service.
+# usage: scripts/bench_edge.sh [--no-wasmtime] [--no-original] [--duration SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+usage() { echo "usage: scripts/bench_edge.sh [--no-wasmtime] [--no-original] [--duration SECONDS]" >&2; exit 2; }
+use_wasmtime=1
+use_original=1
+duration=10
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-wasmtime) use_wasmtime=0 ;;
+        --no-original) use_original=0 ;;
+        --duration) duration=${2:?}; shift ;;
+        *) usage ;;
+    esac
+    shift
+done
+target_dir="${CARGO_TARGET_DIR:-target}"
+wasmtime_version=48.0.8
+wasmtime=".cache/tools/wasmtime-$wasmtime_version/bin/wasmtime"
+
+echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rustc: $(rustc --version); node: $(node --version)"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+if [ "$use_wasmtime" = 1 ] && [ "$("$wasmtime" --version 2>/dev/null | cut -d' ' -f2)" != "$wasmtime_version" ]; then
+    echo "installing wasmtime-cli $wasmtime_version (about 10 minutes on 2 cores, once)" >&2
+    cargo install wasmtime-cli --version "=$wasmtime_version" --locked --root ".cache/tools/wasmtime-$wasmtime_version" >&2
+fi
+
+echo
+echo "## per-row time: wasm module in Node vs native core (Model::predict_flat, one thread)"
+bash scripts/build_web.sh >/dev/null
+native_cmd=(cargo run -q --release -p predictor --example rows_timing --no-default-features --features std)
+wasm_cmd=(node scripts/bench_web.mjs)
+echo "command: ${native_cmd[*]}"
+native=$("${native_cmd[@]}")
+echo "command: ${wasm_cmd[*]}"
+wasm=$("${wasm_cmd[@]}")
+python3 - "$native" "$wasm" <<'PY'
+import json, sys
+native, wasm = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert native["checksum"] == wasm["checksum"], "native and wasm predicted different sums"
+print("| case | native | wasm (Node) | wasm / native |")
+print("|---|---|---|---|")
+for key, label, unit in [("one_row_us", "1 row per call", "us"), ("batch_100k_ns_per_row", "100,000 rows, per row", "ns")]:
+    print(f"| {label} | {native[key]:.3f} {unit} | {wasm[key]:.3f} {unit} | {wasm[key] / native[key]:.2f}x |")
+PY
+
+echo
+echo "## HTTP: POST /predict (README sample), wrk -t2 -c64 -d${duration}s, req/s"
+component=$(bash scripts/build_edge.sh)
+cargo build -q --release -p host
+# shellcheck source=scripts/lib/node_tools.sh
+source scripts/lib/node_tools.sh
+ensure_node_tools
+lua=$(mktemp --suffix=.lua)
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$lua" "$logs"
+}
+trap cleanup EXIT
+cat >"$lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# run NAME COMMAND...: starts a server on $port, checks its answer, loads it, stops it by PID.
+run() {
+    local name=$1; shift
+    "$@" >"$logs/$name.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    for _ in $(seq 1 240); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
+        sleep 0.5
+    done
+    local answer
+    answer=$(curl -fsS -XPOST "http://127.0.0.1:$port/predict" -H 'Content-Type: application/json' \
+        -d '{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}') \
+        || { echo "$name did not answer; log:"; cat "$logs/$name.log"; return 1; }
+    answer=$(tr -d ' \n' <<<"$answer")
+    wrk -t2 -c64 -d"${duration}s" --latency -s "$lua" "http://127.0.0.1:$port/predict" >"$logs/$name.wrk"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    local rps p50 p99 non2xx
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$logs/$name.wrk")
+    p50=$(awk '$1 == "50%" {print $2}' "$logs/$name.wrk")
+    p99=$(awk '$1 == "99%" {print $2}' "$logs/$name.wrk")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$logs/$name.wrk")
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" "$answer"
+    echo "$rps" >"$logs/$name.rps"
+}
+echo "| server | req/s | p50 | p99 | non-2xx | answer |"
+echo "|---|---|---|---|---|---|"
+port=$(free_port)
+run native "$target_dir/release/host" serve --listen "127.0.0.1:$port"
+if [ "$use_wasmtime" = 1 ]; then
+    port=$(free_port)
+    run "wasmtime serve" "$wasmtime" serve -S cli --addr "127.0.0.1:$port" "$component"
+fi
+port=$(free_port)
+run "jco serve" "${JCO[@]}" serve --host 127.0.0.1 --port "$port" "$component"
+if [ "$use_original" = 1 ]; then
+    port=$(free_port)
+    run original env PORT="$port" bash scripts/run_original.sh
+fi
+echo
+for name in "wasmtime serve" "jco serve"; do
+    [ -f "$logs/$name.rps" ] || continue
+    [ -f "$logs/original.rps" ] && python3 -c "import sys; print(f'$name / original: {float(sys.argv[1]) / float(sys.argv[2]):.0f}x')" \
+        "$(cat "$logs/$name.rps")" "$(cat "$logs/original.rps")"
+    python3 -c "import sys; print(f'$name / native: {float(sys.argv[1]) / float(sys.argv[2]):.2f}x')" \
+        "$(cat "$logs/$name.rps")" "$(cat "$logs/native.rps")"
+done
