@@ -27,7 +27,7 @@ fn main() {
     let model = Model::embedded();
     let width = model.n_features();
     let n_golden = rows.len() / width;
-    // Every golden row is finite and in range except none: the file lists refused rows apart.
+    // The golden rows are all predictable (the file keeps the refused ones in rejected_rows).
     let batch: Vec<f64> = rows.iter().copied().cycle().take(100_000 * width).collect();
 
     // One row per call, cycling through the golden rows (branch predictors do not learn one).
