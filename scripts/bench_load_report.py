@@ -29,7 +29,7 @@ def ms(text):
 
 def parse_wrk(path):
     text = open(path).read()
-    pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", text, re.M))
+    pct = dict(re.findall(r"^ +(50|75|90|99)%\s+(\S+?)\s*$", text, re.M))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     return {
