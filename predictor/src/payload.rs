@@ -142,6 +142,56 @@ impl Table<'_> {
         &self,
         matched: &[(usize, &Json)],
     ) -> Result<Array2<f64>, PredictError> {
+        let columns: Vec<(usize, &[(String, Json)])> = matched
+            .iter()
+            .map(|(j, v)| match v {
+                Json::Object(cells) => (*j, cells.as_slice()),
+                _ => unreachable!("checked by decode_columns"),
+            })
+            .collect();
+        let first = columns[0].1;
+        let same_keys_everywhere = columns.iter().all(|(_, cells)| {
+            cells.len() == first.len() && cells.iter().zip(first).all(|(a, b)| a.0 == b.0)
+        });
+        if same_keys_everywhere {
+            self.decode_aligned_columns(&columns)
+        } else {
+            self.decode_union_of_keys(matched)
+        }
+    }
+
+    /// The usual case: every column lists the same row keys in the same order, so one
+    /// sort of the first column's keys orders every column.
+    fn decode_aligned_columns(
+        &self,
+        columns: &[(usize, &[(String, Json)])],
+    ) -> Result<Array2<f64>, PredictError> {
+        let first = columns[0].1;
+        self.check_rows(first.len())?;
+        let mut order: Vec<usize> = (0..first.len()).collect();
+        order.sort_unstable_by(|a, b| first[*a].0.cmp(&first[*b].0));
+        if let Some(pair) = order.windows(2).find(|w| first[w[0]].0 == first[w[1]].0) {
+            return Err(PredictError::DuplicateKey(first[pair[0]].0.clone()));
+        }
+        let mut row_of = vec![0; first.len()];
+        for (row, position) in order.iter().enumerate() {
+            row_of[*position] = row;
+        }
+        let mut out = Array2::zeros((first.len(), self.model.n_features()));
+        for (j, cells) in columns {
+            for ((key, cell), row) in cells.iter().zip(&row_of) {
+                out[(*row, *j)] = self.cell_value(cell, key, *j)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Columns with different row keys: rows are their union, and a key one column
+    /// lacks is a missing cell.
+    fn decode_union_of_keys(
+        &self,
+        matched: &[(usize, &Json)],
+    ) -> Result<Array2<f64>, PredictError> {
         let mut row_keys: BTreeMap<&str, usize> = BTreeMap::new();
         for (_, column) in matched {
             let Json::Object(cells) = column else {
