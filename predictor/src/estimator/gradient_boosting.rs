@@ -80,7 +80,14 @@ impl GradientBoostingRegressor {
 
     /// The reference evaluator for one scaled row: cast to float32, walk each tree's
     /// nodes, add `learning_rate * leaf` in tree order.
+    ///
+    /// The browser build's embedded model carries no node table (see build.rs; it
+    /// always has the fast layout instead), so there this must not be called.
     pub fn predict_row_reference(&self, row: &[f64]) -> f64 {
+        assert!(
+            !self.nodes.is_empty(),
+            "this build embeds no reference node table"
+        );
         let mut row32 = [0.0f32; 64];
         let narrow: &[f32] = if row.len() <= row32.len() {
             for (dst, src) in row32.iter_mut().zip(row) {
