@@ -19,18 +19,23 @@ fn host_predict(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
-
-#[test]
-fn json_payload_prints_the_response() {
-    let out = host_predict(&[], SAMPLE);
+/// The stdout of a run that must have succeeded.
+#[track_caller]
+fn stdout_of_success(out: &Output) -> String {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
+
+#[test]
+fn json_payload_prints_the_response() {
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        stdout_of_success(&host_predict(&[], SAMPLE)),
         "{\"prediction\":[25.0021457871835]}\n"
     );
     let out = host_predict(&["--scaling", "per-request"], SAMPLE);
@@ -45,14 +50,8 @@ fn csv_prints_one_prediction_per_line_in_row_order() {
     // Columns in another order than the model's: matched by header name.
     let csv =
         "LSTAT,RM,CHAS,TAX,PTRATIO,B\n4.98,6.575,0,296,15.3,396.9\n9.14,6.421,0,242,17.8,396.9\n";
-    let out = host_predict(&["-"], csv);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        stdout_of_success(&host_predict(&["-"], csv)),
         "25.0021457871835\n22.32004381268876\n"
     );
 }

@@ -1,33 +1,20 @@
 //! The router answers the /predict contract without a socket (axum's `oneshot` habit):
 //! the README sample in both modes, status codes and JSON errors.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
 use predictor::Model;
-use tower::ServiceExt;
 
-use host::app::{app, AppConfig};
+use host::app::AppConfig;
 
 const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
 
 async fn send(request: Request<Body>) -> (StatusCode, String, String) {
-    let response = app(AppConfig::new(Model::embedded()))
-        .oneshot(request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    let (status, content_type, body) =
+        common::oneshot(AppConfig::new(Model::embedded()), request).await;
+    (status, content_type, String::from_utf8(body).unwrap())
 }
 
 fn post(uri: &str, body: &str) -> Request<Body> {

@@ -5,12 +5,10 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
 use predictor::{Model, Scaling};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-use host::app::{app, AppConfig};
+use host::app::AppConfig;
 
 const INFER: &str = "/v2/models/boston-housing/infer";
 
@@ -23,14 +21,7 @@ struct Answer {
 async fn send(request: Request<Body>) -> Answer {
     let mut config = AppConfig::new(Model::embedded());
     config.max_body_bytes = 8 << 20;
-    let response = app(config).oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let (status, content_type, bytes) = common::oneshot(config, request).await;
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
     Answer {

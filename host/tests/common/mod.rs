@@ -1,5 +1,6 @@
-//! Test support shared by the host's socket-level tests: start the real `host` binary on
-//! a free port and talk HTTP/1.1 to it over plain sockets (so tests control every byte).
+//! Test support shared by the host's tests: send a request through the router without a
+//! socket (`oneshot`), or start the real `host` binary on a free port and talk HTTP/1.1
+//! to it over plain sockets (so tests control every byte).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -7,6 +8,25 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Sends one request through the whole router without a socket (axum's `oneshot`
+/// habit): the status, the Content-Type and the body.
+pub async fn oneshot(
+    config: host::app::AppConfig,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, String, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = host::app::app(config).oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, body.to_vec())
+}
 
 pub const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
 pub const SAMPLE_ANSWER: &str = r#"{"prediction":[25.0021457871835]}"#;
