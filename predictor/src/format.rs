@@ -243,13 +243,7 @@ fn flatten_tree(
             return fail(format!("value[{i}] is not finite"));
         }
         if left == -1 && right == -1 {
-            nodes.push(Node {
-                feature: 0,
-                threshold: 0.0,
-                left: LEAF,
-                right: LEAF,
-                value,
-            });
+            nodes.push(Node::leaf(value));
             continue;
         }
         let child_ok = |c: i64| c > i as i64 && (c as usize) < n;

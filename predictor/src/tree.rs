@@ -20,6 +20,28 @@ pub struct Node {
 }
 
 impl Node {
+    /// A split on `feature` at `threshold`, children at absolute indices.
+    pub const fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
+        Node {
+            feature,
+            threshold,
+            left,
+            right,
+            value: 0.0,
+        }
+    }
+
+    /// A leaf with its output `value`.
+    pub const fn leaf(value: f64) -> Node {
+        Node {
+            feature: 0,
+            threshold: 0.0,
+            left: LEAF,
+            right: LEAF,
+            value,
+        }
+    }
+
     pub const fn is_leaf(&self) -> bool {
         self.left == LEAF
     }

@@ -3,7 +3,7 @@
 //! forests, for random rows, rows on and next to thresholds, and extreme values.
 
 use predictor::estimator::{Estimator, GradientBoostingRegressor, Kernel};
-use predictor::tree::{Node, LEAF};
+use predictor::tree::Node;
 use predictor::{Model, Scaling};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -257,10 +257,10 @@ fn trees_deeper_than_three_use_the_reference_evaluator() {
     // A chain of four splits: depth 4.
     let mut nodes = Vec::new();
     for d in 0..4u32 {
-        nodes.push(split(0, f64::from(d) - 1.5, 2 * d + 1, 2 * d + 2));
-        nodes.push(leaf(f64::from(d)));
+        nodes.push(Node::split(0, f64::from(d) - 1.5, 2 * d + 1, 2 * d + 2));
+        nodes.push(Node::leaf(f64::from(d)));
     }
-    nodes.push(leaf(9.0));
+    nodes.push(Node::leaf(9.0));
     let gbr = GradientBoostingRegressor::new(1.0, 0.1, nodes, vec![0]);
     assert!(gbr.fast().is_none());
     for x in [-2.0, -1.0, 0.0, 1.0, 2.0] {
@@ -270,26 +270,6 @@ fn trees_deeper_than_three_use_the_reference_evaluator() {
         );
     }
     assert_eq!(gbr.predict_row(&[2.0]), 1.0 + 0.1 * 9.0);
-}
-
-fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
-    Node {
-        feature,
-        threshold,
-        left,
-        right,
-        value: 0.0,
-    }
-}
-
-fn leaf(value: f64) -> Node {
-    Node {
-        feature: 0,
-        threshold: 0.0,
-        left: LEAF,
-        right: LEAF,
-        value,
-    }
 }
 
 /// splitmix64: a small deterministic generator for random forests from one seed.
@@ -342,14 +322,14 @@ fn random_forest(rng: &mut SplitMix) -> RandomForest {
 fn grow(rng: &mut SplitMix, nodes: &mut Vec<Node>, depth: usize, width: usize) -> u32 {
     let at = nodes.len() as u32;
     if depth == 3 || rng.below(5) == 0 {
-        nodes.push(leaf(rng.unit() * 20.0 - 10.0));
+        nodes.push(Node::leaf(rng.unit() * 20.0 - 10.0));
         return at;
     }
     let threshold = match rng.below(3) {
         0 => (rng.unit() * 4.0 - 2.0) as f32 as f64, // exactly a float32
         _ => rng.unit() * 4.0 - 2.0,
     };
-    nodes.push(split(rng.below(width as u64) as u32, threshold, 0, 0));
+    nodes.push(Node::split(rng.below(width as u64) as u32, threshold, 0, 0));
     let left = grow(rng, nodes, depth + 1, width);
     let right = grow(rng, nodes, depth + 1, width);
     nodes[at as usize].left = left;

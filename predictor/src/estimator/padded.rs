@@ -202,7 +202,6 @@ impl TreeSlots<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::LEAF;
     use alloc::vec::Vec;
 
     /// `f64(x) <= t` and `x <= threshold_f32(t)` agree for `x` at and one float32 ulp
@@ -285,35 +284,15 @@ mod tests {
         }
     }
 
-    fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
-        Node {
-            feature,
-            threshold,
-            left,
-            right,
-            value: 0.0,
-        }
-    }
-
-    fn leaf(value: f64) -> Node {
-        Node {
-            feature: 0,
-            threshold: 0.0,
-            left: LEAF,
-            right: LEAF,
-            value,
-        }
-    }
-
     #[test]
     fn a_shallow_leaf_repeats_over_its_padded_subtree() {
         // root -> (leaf 1.0, split -> (leaf 2.0, leaf 3.0))
         let nodes = [
-            split(1, 0.5, 1, 2),
-            leaf(1.0),
-            split(0, -0.5, 3, 4),
-            leaf(2.0),
-            leaf(3.0),
+            Node::split(1, 0.5, 1, 2),
+            Node::leaf(1.0),
+            Node::split(0, -0.5, 3, 4),
+            Node::leaf(2.0),
+            Node::leaf(3.0),
         ];
         let forest = PaddedForest::build(0.0, 0.5, &nodes, &[0]).unwrap();
         assert_eq!(
@@ -329,10 +308,10 @@ mod tests {
     fn deeper_trees_have_no_padded_layout() {
         let mut nodes = Vec::new();
         for d in 0..4u32 {
-            nodes.push(split(0, 0.0, 2 * d + 1, 2 * d + 2));
-            nodes.push(leaf(f64::from(d)));
+            nodes.push(Node::split(0, 0.0, 2 * d + 1, 2 * d + 2));
+            nodes.push(Node::leaf(f64::from(d)));
         }
-        nodes.push(leaf(9.0));
+        nodes.push(Node::leaf(9.0));
         assert!(PaddedForest::build(0.0, 0.1, &nodes, &[0]).is_none());
         // Depth 3 exactly is fine.
         let shallow: Vec<Node> = nodes[2..].to_vec();
@@ -340,7 +319,7 @@ mod tests {
             .iter()
             .map(|n| match n.is_leaf() {
                 true => *n,
-                false => split(n.feature, n.threshold, n.left - 2, n.right - 2),
+                false => Node::split(n.feature, n.threshold, n.left - 2, n.right - 2),
             })
             .collect();
         assert!(PaddedForest::build(0.0, 0.1, &rebased, &[0]).is_some());
