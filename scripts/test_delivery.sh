@@ -8,7 +8,10 @@ usage="usage: $0   (env: PYTHON [python3], CARGO_TARGET_DIR)"
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
-venv=$PWD/.cache/venv-delivery
+# The physical path: .ci/run links .cache to a cache that outlives the clone, and a
+# venv's scripts name their interpreter by the path the venv was created at.
+mkdir -p .cache
+venv=$(cd .cache && pwd -P)/venv-delivery
 stamp="$(sha256sum infra/requirements-check.txt | cut -c1-64) $("$python" -c 'import sys; print(sys.version.split()[0])')"
 if [[ ! -x $venv/bin/python || $(cat "$venv/.stamp" 2>/dev/null) != "$stamp" ]]; then
     echo "installing the delivery check tools into $venv (a few minutes, once)"

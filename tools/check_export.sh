@@ -4,7 +4,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.cache/venv-tools"
+# The physical path (.ci/run links .cache to a cache that outlives the clone).
+mkdir -p "$ROOT/.cache"
+VENV="$(cd "$ROOT/.cache" && pwd -P)/venv-tools"
 REQ="$ROOT/tools/requirements.txt"
 
 pick_python() {

@@ -3,7 +3,9 @@
 reference_venv() {
     local root py stamp_want stamp_file venv
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-    venv="$root/.cache/venv-reference"
+    # The physical path (.ci/run links .cache to a cache that outlives the clone).
+    mkdir -p "$root/.cache"
+    venv="$(cd "$root/.cache" && pwd -P)/venv-reference"
     py="${PYTHON37:-$HOME/.pyenv/versions/3.7.16/bin/python}"
     if ! [ -x "$py" ]; then
         py="$(command -v python3.7 || true)"
