@@ -22,6 +22,10 @@ pub const PARALLEL_MIN_ROWS: usize = 8192;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 const PARALLEL_CHUNK_ROWS: usize = 4096;
 
+/// Smaller batches go to the scalar kernel on wasm: the simd128 kernel works in blocks
+/// of 4 rows, and one row through it costs as much as four (BENCHMARKS.md).
+const SIMD128_MIN_ROWS: usize = 4;
+
 /// One implementation of the fast evaluator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -151,7 +155,11 @@ impl PaddedForest {
     /// Panics if `width < min_width()` or the lengths disagree.
     pub fn predict_into(&self, rows: &[f64], width: usize, out: &mut [f64]) {
         self.check_batch(rows, width, out);
-        let kernel = Kernel::best();
+        let kernel = match Kernel::best() {
+            // Below one block of rows the simd128 kernel still pays for a whole block.
+            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS => Kernel::Scalar,
+            kernel => kernel,
+        };
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
         if out.len() >= PARALLEL_MIN_ROWS {
             use rayon::prelude::*;
