@@ -40,14 +40,6 @@ impl Json {
         }
     }
 
-    /// The member `key` of an object (the first, if it repeats).
-    pub fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
     /// Refuses an object that holds the same key twice.
     pub fn check_unique_keys(members: &[(String, Json)]) -> Result<(), PredictError> {
         let duplicate = |key: &String| Err(PredictError::DuplicateKey(key.clone()));
