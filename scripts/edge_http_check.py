@@ -7,10 +7,11 @@
 import argparse
 import http.client
 import json
-import struct
 import sys
 import urllib.parse
 from pathlib import Path
+
+from golden_bits import assert_bits
 
 FEATURES = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
 JSON_TYPE = "application/json"
@@ -94,16 +95,6 @@ class Check:
             message = json.loads(answer)["error"]
             assert needle in message, f"{what}: {message!r} lacks {needle!r}"
         assert got_allow == allow, f"{what}: Allow {got_allow!r} (wanted {allow!r})"
-
-
-def bits(x):
-    return struct.unpack("<Q", struct.pack("<d", x))[0]
-
-
-def assert_bits(got, expected, what):
-    assert len(got) == len(expected), f"{what}: {len(got)} predictions, wanted {len(expected)}"
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert bits(g) == bits(e), f"{what}: row {i}: {g!r} != golden {e!r}"
 
 
 def as_the_original_read_it(payload, order):

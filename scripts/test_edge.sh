@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/lib/node_tools.sh
 source scripts/lib/node_tools.sh
+# shellcheck source=scripts/lib/wait_http.sh
+source scripts/lib/wait_http.sh
 ensure_node_tools
 target_dir="${CARGO_TARGET_DIR:-target}"
 
@@ -46,16 +48,6 @@ trap cleanup EXIT
 pids+=($!)
 "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" >"$logs/native.log" 2>&1 &
 pids+=($!)
-wait_for() {
-    local url=$1 log=$2
-    for _ in $(seq 1 120); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        sleep 0.5
-    done
-    echo "FAIL: $url did not answer in 60 s; its log:" >&2
-    cat "$log" >&2
-    return 1
-}
 wait_for "http://127.0.0.1:$edge_port/" "$logs/edge.log"
 wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
 

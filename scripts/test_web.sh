@@ -5,6 +5,8 @@
 # usage: scripts/test_web.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/wait_http.sh
+source scripts/lib/wait_http.sh
 [ $# -eq 0 ] || { echo "usage: scripts/test_web.sh" >&2; exit 2; }
 target_dir="${CARGO_TARGET_DIR:-target}"
 
@@ -28,16 +30,6 @@ cleanup() {
     rm -rf "$logs"
 }
 trap cleanup EXIT
-wait_for() {
-    local url=$1 log=$2
-    for _ in $(seq 1 120); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        sleep 0.5
-    done
-    echo "FAIL: $url did not answer in 60 s; its log:" >&2
-    cat "$log" >&2
-    return 1
-}
 
 echo "--- Node: golden cases, and error messages against the native server"
 cargo build -q -p host

@@ -6,13 +6,14 @@
 
 import argparse
 import json
-import struct
 import subprocess
 import sys
 import tempfile
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
+
+from golden_bits import assert_bits
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = [
@@ -46,16 +47,6 @@ class Texts(HTMLParser):
         for element in self.stack:
             if element:
                 self.by_id[element] += data
-
-
-def bits(x):
-    return struct.unpack("<Q", struct.pack("<d", x))[0]
-
-
-def assert_bits(got, expected, what):
-    assert len(got) == len(expected), f"{what}: {len(got)} values, wanted {len(expected)}"
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert bits(g) == bits(e), f"{what}: row {i}: {g!r} != golden {e!r}"
 
 
 def chromium(binary, profile, *args):
