@@ -16,6 +16,14 @@ cargo clippy -q -p predictor --no-default-features --features web --target wasm3
 echo "--- build web/pkg"
 bash scripts/build_web.sh
 
+echo "--- size: wasm + JS glue within 80 KB gzipped (the issue's budget)"
+size=$(($(gzip -9c web/pkg/predictor_bg.wasm | wc -c) + $(gzip -9c web/pkg/predictor.js | wc -c)))
+if [ "$size" -gt $((80 * 1024)) ]; then
+    echo "web/pkg is $size bytes gzipped, over the 80 KB budget" >&2
+    exit 1
+fi
+echo "web/pkg: $size bytes gzipped"
+
 if ! command -v chromium >/dev/null; then
     echo "--- installing chromium (Debian)"
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null

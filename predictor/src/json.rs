@@ -1,15 +1,24 @@
 //! A JSON tree that keeps what request validation needs and `serde_json::Value` drops:
 //! object keys in their order, duplicates included, so a payload that names a column
-//! twice is refused instead of silently keeping the last value.
+//! twice is refused instead of silently keeping the last value. It is read from JSON text
+//! (`Json::parse`) or, in the browser module, straight from a JavaScript value through
+//! serde-wasm-bindgen.
 
 use alloc::collections::BTreeSet;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use crate::error::PredictError;
+
+/// Containers at this depth or deeper keep only their kind (an empty array or object):
+/// every payload shape has its cells at depth 2, so nothing below a cell is ever read,
+/// and a cyclic JavaScript object cannot send the walk round forever.
+pub const MAX_DEPTH: usize = 2;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
@@ -65,13 +74,25 @@ impl Json {
 
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+        JsonAt { depth: 0 }.deserialize(deserializer)
     }
 }
 
-struct JsonVisitor;
+/// Reads one value found at `depth` (the top value is at 0).
+#[derive(Clone, Copy)]
+struct JsonAt {
+    depth: usize,
+}
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de> DeserializeSeed<'de> for JsonAt {
+    type Value = Json;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonAt {
     type Value = Json;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,17 +128,31 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        if self.depth >= MAX_DEPTH {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Json::Array(Vec::new()));
+        }
+        let inner = JsonAt {
+            depth: self.depth + 1,
+        };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Json::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        if self.depth >= MAX_DEPTH {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(Json::Object(Vec::new()));
+        }
+        let inner = JsonAt {
+            depth: self.depth + 1,
+        };
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value()?;
+            let value = map.next_value_seed(inner)?;
             members.push((key, value));
         }
         Ok(Json::Object(members))
@@ -135,6 +170,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn keeps_duplicate_keys_in_order() {
@@ -176,6 +212,22 @@ mod tests {
                 2.2250738585072014e-308f64.to_bits()
             ]
         );
+    }
+
+    #[test]
+    fn keeps_only_the_kind_of_containers_below_a_cell() {
+        let v = Json::parse(br#"[[1, [2, [3]], {"a": {"b": 4}}]]"#).unwrap();
+        let cells = Json::Array(vec![Json::Array(vec![
+            Json::Number(1.0),
+            Json::Array(Vec::new()),
+            Json::Object(Vec::new()),
+        ])]);
+        assert_eq!(v, cells);
+        // What is skipped is still checked as JSON.
+        assert!(matches!(
+            Json::parse(b"[[[1, }]]]"),
+            Err(PredictError::InvalidJson(_))
+        ));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod estimator;
 pub mod format;
 pub mod json;
 pub mod model;
+pub mod number;
 pub mod payload;
 pub mod scaler;
 #[cfg(feature = "spin")]

@@ -25,9 +25,18 @@ use crate::model::Model;
 /// Decodes a /predict body into a batch (rows x model features, model order),
 /// refusing more than `max_rows` rows.
 pub fn decode(body: &[u8], model: &Model, max_rows: usize) -> Result<Array2<f64>, PredictError> {
-    let json = Json::parse(body)?;
+    decode_json(&Json::parse(body)?, model, max_rows)
+}
+
+/// Decodes an already parsed /predict payload (the browser module reads JavaScript
+/// values straight into `Json`).
+pub fn decode_json(
+    json: &Json,
+    model: &Model,
+    max_rows: usize,
+) -> Result<Array2<f64>, PredictError> {
     let table = Table::new(model, max_rows);
-    match &json {
+    match json {
         Json::Object(columns) => table.decode_columns(columns),
         Json::Array(records) => table.decode_records(records),
         other => Err(PredictError::WrongShape(format!(
@@ -336,12 +345,21 @@ impl Table<'_> {
             reason,
         };
         match cell {
-            Json::Number(x) => Ok(*x),
+            // JSON text has no NaN or infinity; a JavaScript payload can.
+            Json::Number(x) if x.is_finite() => Ok(*x),
+            Json::Number(x) => {
+                let name = match (x.is_nan(), x.is_sign_positive()) {
+                    (true, _) => "NaN",
+                    (false, true) => "Infinity",
+                    (false, false) => "-Infinity",
+                };
+                Err(invalid(format!("is not a finite number (got {name})")))
+            }
             Json::Bool(b) => Ok(f64::from(u8::from(*b))),
-            Json::String(s) => match s.trim().parse::<f64>() {
-                Ok(x) if x.is_finite() => Ok(x),
-                Ok(_) => Err(invalid(format!("is not a finite number (got {s:?})"))),
-                Err(_) => Err(invalid(format!("is not a number (got {s:?})"))),
+            Json::String(s) => match crate::number::parse(s.trim()) {
+                Some(x) if x.is_finite() => Ok(x),
+                Some(_) => Err(invalid(format!("is not a finite number (got {s:?})"))),
+                None => Err(invalid(format!("is not a number (got {s:?})"))),
             },
             Json::Null => Err(invalid("is null".to_string())),
             other => Err(invalid(format!("is {}, not a number", other.kind()))),

@@ -2,21 +2,24 @@
 //! `/predict` codec and the row API of the core as JavaScript functions, same bits and
 //! same error messages as the server.
 //!
-//! A payload goes through `JSON.stringify` and the server's own decoder, so it is read
-//! exactly as the same JSON POSTed to `/predict` would be (JS numbers are float64, so no
-//! bits are lost on the way).
+//! A payload is read straight from the JavaScript value into the server's JSON tree
+//! (`js_json`; JS numbers are float64, so no bits are lost) and then decoded by the
+//! server's own code, so it is read as the same JSON POSTed to `/predict` would be,
+//! without shipping a JSON parser in the module. Results go back through serde-wasm-bindgen.
 
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::PredictError;
 use crate::model::Model;
 use crate::payload;
 use crate::scaler::Scaling;
+
+mod js_json;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -41,25 +44,21 @@ export interface ModelInfo {
 "#;
 
 /// `options.scaling`, or the default.
-#[derive(Deserialize, Default)]
-struct Options {
-    scaling: Option<String>,
-}
-
 fn scaling(options: Option<js_sys::Object>) -> Result<Scaling, JsError> {
     let Some(options) = options else {
         return Ok(Scaling::default());
     };
-    let options: Options = serde_wasm_bindgen::from_value(options.into()).map_err(|e| {
-        let message = e.to_string();
-        // Its Display is the JS Error's, "Error: ...".
-        let message = message.strip_prefix("Error: ").unwrap_or(&message);
-        JsError::new(&format!("options: {message}"))
-    })?;
-    options
-        .scaling
-        .map_or(Ok(Scaling::default()), |s| s.parse())
-        .map_err(js_error)
+    let value = js_sys::Reflect::get(&options, &JsValue::from_str("scaling"))
+        .map_err(|_| JsError::new("options: cannot read options.scaling"))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(Scaling::default());
+    }
+    let Some(name) = value.as_string() else {
+        return Err(JsError::new(
+            "options: scaling must be a string, \"training\" or \"per-request\"",
+        ));
+    };
+    name.parse().map_err(js_error)
 }
 
 fn js_error(err: PredictError) -> JsError {
@@ -78,13 +77,15 @@ pub fn predict(
         prediction: Vec<f64>,
     }
     let scaling = scaling(options)?;
-    // `undefined` (and functions) have no JSON text: decode an empty body, as the server would.
-    let text = js_sys::JSON::stringify(&payload)
-        .map_err(|e| JsError::new(&format!("payload cannot be written as JSON: {e:?}")))?
-        .as_string()
-        .unwrap_or_default();
+    if payload.is_undefined() {
+        return Err(JsError::new(
+            "payload is undefined; expected an object of columns or an array of records",
+        ));
+    }
+    let json = js_json::to_json(&payload)
+        .map_err(|reason| JsError::new(&format!("payload holds {reason}")))?;
     let model = Model::embedded();
-    let rows = payload::decode(text.as_bytes(), model, usize::MAX).map_err(js_error)?;
+    let rows = payload::decode_json(&json, model, usize::MAX).map_err(js_error)?;
     let prediction = model.predict(rows.view(), scaling).map_err(js_error)?;
     Ok(serde_wasm_bindgen::to_value(&Prediction { prediction })?)
 }
