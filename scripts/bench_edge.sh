@@ -19,17 +19,14 @@ while [ $# -gt 0 ]; do
     shift
 done
 target_dir="${CARGO_TARGET_DIR:-target}"
-wasmtime_version=48.0.8
-wasmtime=".cache/tools/wasmtime-$wasmtime_version/bin/wasmtime"
+# shellcheck source=scripts/lib/wasmtime.sh
+source scripts/lib/wasmtime.sh
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rustc: $(rustc --version); node: $(node --version)"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-if [ "$use_wasmtime" = 1 ] && [ "$("$wasmtime" --version 2>/dev/null | cut -d' ' -f2)" != "$wasmtime_version" ]; then
-    echo "installing wasmtime-cli $wasmtime_version (about 10 minutes on 2 cores, once)" >&2
-    cargo install wasmtime-cli --version "=$wasmtime_version" --locked --root ".cache/tools/wasmtime-$wasmtime_version" >&2
-fi
+[ "$use_wasmtime" = 0 ] || ensure_wasmtime
 
 echo
 echo "## per-row time: wasm module in Node vs native core (Model::predict_flat, one thread)"
@@ -104,7 +101,7 @@ port=$(free_port)
 run native "$target_dir/release/host" serve --listen "127.0.0.1:$port"
 if [ "$use_wasmtime" = 1 ]; then
     port=$(free_port)
-    run "wasmtime serve" "$wasmtime" serve -S cli --addr "127.0.0.1:$port" "$component"
+    run "wasmtime serve" "$WASMTIME" serve -S cli --addr "127.0.0.1:$port" "$component"
 fi
 port=$(free_port)
 run "jco serve" "${JCO[@]}" serve --host 127.0.0.1 --port "$port" "$component"

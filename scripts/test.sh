@@ -30,7 +30,7 @@ bash scripts/test_wasm_simd.sh
 step "model export tool"
 bash tools/check_export.sh
 
-step "edge: the Spin component under jco serve, parity with the native server"
+step "edge: the Spin component under wasmtime serve and jco serve, parity with the native server"
 bash scripts/test_edge.sh
 
 step "web: the wasm module in Node and headless Chromium, golden bits"

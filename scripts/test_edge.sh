@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The edge test (a step of scripts/test.sh): builds the Spin component, checks it imports
-# plain wasi only, serves it with `jco serve` and the native server side by side on
-# 127.0.0.1, and requires identical answers and the golden bits (scripts/edge_http_check.py).
+# plain wasi only, serves it with `wasmtime serve` (the reference wasi:http host) and with
+# `jco serve`, each beside the native server on 127.0.0.1, and requires identical answers
+# and the golden bits (scripts/edge_http_check.py).
 # usage: scripts/test_edge.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,10 @@ cd "$(dirname "$0")/.."
 source scripts/lib/node_tools.sh
 # shellcheck source=scripts/lib/wait_http.sh
 source scripts/lib/wait_http.sh
+# shellcheck source=scripts/lib/wasmtime.sh
+source scripts/lib/wasmtime.sh
 ensure_node_tools
+ensure_wasmtime
 target_dir="${CARGO_TARGET_DIR:-target}"
 
 echo "--- clippy for the spin feature (wasm32-wasip1)"
@@ -31,10 +35,11 @@ if grep -E '^ *import ' <<<"$wit" | grep -vqE '^ *import wasi:((io|random|cli|cl
     exit 1
 fi
 
-echo "--- serve it (jco) and the native server on 127.0.0.1"
+echo "--- serve it (wasmtime serve, jco serve) and the native server on 127.0.0.1"
 cargo build -q -p host
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-edge_port=$(free_port)
+wasmtime_port=$(free_port)
+jco_port=$(free_port)
 native_port=$(free_port)
 logs=$(mktemp -d)
 pids=()
@@ -44,14 +49,21 @@ cleanup() {
     rm -rf "$logs"
 }
 trap cleanup EXIT
-"${JCO[@]}" serve --host 127.0.0.1 --port "$edge_port" "$component" >"$logs/edge.log" 2>&1 &
+# -S cli: the component imports wasi:cli (environment, stdio) beside wasi:http.
+"$WASMTIME" serve -S cli --addr "127.0.0.1:$wasmtime_port" "$component" >"$logs/wasmtime.log" 2>&1 &
+pids+=($!)
+"${JCO[@]}" serve --host 127.0.0.1 --port "$jco_port" "$component" >"$logs/jco.log" 2>&1 &
 pids+=($!)
 "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" >"$logs/native.log" 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$edge_port/" "$logs/edge.log"
+wait_for "http://127.0.0.1:$wasmtime_port/" "$logs/wasmtime.log"
+wait_for "http://127.0.0.1:$jco_port/" "$logs/jco.log"
 wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
 
-echo "--- parity: golden cases and errors, component vs native"
-python3 scripts/edge_http_check.py \
-    --edge "http://127.0.0.1:$edge_port" --native "http://127.0.0.1:$native_port"
-echo "edge component: OK"
+for host in wasmtime jco; do
+    port_var="${host}_port"
+    echo "--- parity under $host serve: golden cases and errors, component vs native"
+    python3 scripts/edge_http_check.py \
+        --edge "http://127.0.0.1:${!port_var}" --native "http://127.0.0.1:$native_port"
+done
+echo "edge component: OK (wasmtime serve and jco serve)"
