@@ -229,6 +229,12 @@ fn ragged_columns_and_duplicate_keys_are_refused() {
         422,
         &["\"0\" appears twice"],
     );
+    // Every column repeats the same row key: the aligned-columns path.
+    let column = r#"{"1":6.5,"0":6.5,"1":6.5}"#;
+    let body = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
+        .map(|name| format!("{name:?}:{column}"))
+        .join(",");
+    assert_error(&format!("{{{body}}}"), 422, &["\"1\" appears twice"]);
 }
 
 #[test]
