@@ -12,6 +12,8 @@ mod avx512;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128_ranked;
 
 use super::padded::PaddedForest;
 
@@ -22,8 +24,9 @@ pub const PARALLEL_MIN_ROWS: usize = 8192;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 const PARALLEL_CHUNK_ROWS: usize = 4096;
 
-/// Smaller batches go to the scalar kernel on wasm: the simd128 kernel works in blocks
-/// of 4 rows, and one row through it costs as much as four (BENCHMARKS.md).
+/// Smaller batches go to the scalar kernel on wasm when the forest does not quantise: the
+/// float32 simd128 kernel works in blocks of 4 rows, and one row through it costs as much
+/// as four (BENCHMARKS.md). The byte-rank kernels have their own one-row path.
 const SIMD128_MIN_ROWS: usize = 4;
 
 /// One implementation of the fast evaluator.
@@ -35,7 +38,8 @@ pub enum Kernel {
     Avx2,
     /// x86 AVX-512F for batches (one row uses the AVX2 code); detected like AVX2.
     Avx512,
-    /// wasm32 simd128 (when the build enables `target-feature=+simd128`).
+    /// wasm32 simd128 (when the build enables `target-feature=+simd128`): on byte ranks
+    /// when the forest quantises, else on float32 thresholds.
     Simd128,
 }
 
@@ -145,6 +149,11 @@ impl PaddedForest {
                 // SAFETY: AVX2 is available (checked above); row32 is ROW_LANES wide.
                 Some(unsafe { avx2::predict_row(self, &row32) })
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 if self.ranked.is_some() => {
+                let ranked = self.ranked.as_ref().unwrap();
+                Some(simd128_ranked::predict_row(self, ranked, row))
+            }
             _ => Some(scalar::predict_row(self, row)),
         }
     }
@@ -157,7 +166,9 @@ impl PaddedForest {
         self.check_batch(rows, width, out);
         let kernel = match Kernel::best() {
             // Below one block of rows the simd128 kernel still pays for a whole block.
-            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS => Kernel::Scalar,
+            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS && self.ranked.is_none() => {
+                Kernel::Scalar
+            }
             kernel => kernel,
         };
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
@@ -205,7 +216,10 @@ impl PaddedForest {
             // SAFETY: as above, for AVX-512F.
             Kernel::Avx512 => unsafe { avx512::predict_batch(self, rows, width, out) },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => simd128::predict_batch(self, rows, width, out),
+            Kernel::Simd128 => match &self.ranked {
+                Some(ranked) => simd128_ranked::predict_batch(self, ranked, rows, width, out),
+                None => simd128::predict_batch(self, rows, width, out),
+            },
             _ => scalar::predict_batch(self, rows, width, out),
         }
     }
