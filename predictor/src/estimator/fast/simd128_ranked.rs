@@ -1,5 +1,5 @@
 //! The wasm32 simd128 kernels over byte ranks (`estimator/ranked.rs`), for forests that
-//! quantise: a batch ranks 16 rows into a column-major byte block and tests 16 rows per
+//! quantise: a batch ranks 32 rows into two column-major byte blocks and tests 16 rows per
 //! compare; one row tests 16 trees per compare (its ranks swizzled by the trees' features).
 //! Leaf values are added one by one in float64, each row's sum in tree order.
 
@@ -8,16 +8,20 @@ use core::arch::wasm32::*;
 use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
 use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES};
 
-/// Rows per block: one vector of byte lanes (the unit of `RankedForest::columns`).
-const BLOCK: usize = GROUP;
+/// Rows per lane group: one vector of byte lanes (the unit of `RankedForest::columns`).
+const LANES: usize = GROUP;
+/// Lane groups per block: each node's column and limit are loaded once for all of them.
+const HALVES: usize = 2;
+/// Rows per block.
+const BLOCK: usize = LANES * HALVES;
 
-/// A block of biased ranks, `[column + row]` (column = feature * 16), one vector past any
-/// `u8` column so a column read needs no bounds check.
-type Block = [u8; 256 + BLOCK];
+/// A block of biased ranks, `[half][column + lane]` (column = feature * 16), each half one
+/// vector past any `u8` column so a column read needs no bounds check.
+type Block = [[u8; 256 + LANES]; HALVES];
 
 /// Trailing rows (after the whole blocks) below this many go through the one-row kernel
 /// instead of a padded block.
-const ROW_KERNEL_BELOW: usize = 4;
+const ROW_KERNEL_BELOW: usize = 8;
 
 /// The byte offset (leaf index * 8) per lane from the seven "goes left" masks (heap
 /// order); `leaf_from_tests` in the parent module, scaled by 8.
@@ -104,14 +108,14 @@ pub fn predict_batch(
     let whole = out.len() / BLOCK * BLOCK;
     let (rows_whole, rows_rest) = rows.split_at(whole * width);
     let (out_whole, out_rest) = out.split_at_mut(whole);
-    let mut block: Block = [0; 256 + BLOCK];
+    let mut block: Block = [[0; 256 + LANES]; HALVES];
     let mut offsets = alloc::vec![0u8; forest.n_trees * BLOCK];
     for (rows, out) in rows_whole
         .chunks_exact(BLOCK * width)
         .zip(out_whole.chunks_exact_mut(BLOCK))
     {
         rank_block(ranked, rows, width, &mut block);
-        out.copy_from_slice(&block_sums(forest, ranked, &block, &mut offsets));
+        block_sums(forest, ranked, &block, &mut offsets, out);
     }
     if out_rest.len() < ROW_KERNEL_BELOW {
         for (row, y) in rows_rest.chunks_exact(width).zip(out_rest) {
@@ -119,8 +123,7 @@ pub fn predict_batch(
         }
     } else if !out_rest.is_empty() {
         rank_block(ranked, rows_rest, width, &mut block);
-        let sums = block_sums(forest, ranked, &block, &mut offsets);
-        out_rest.copy_from_slice(&sums[..out_rest.len()]);
+        block_sums(forest, ranked, &block, &mut offsets, out_rest);
     }
 }
 
@@ -129,9 +132,9 @@ pub fn predict_batch(
 #[inline(always)]
 fn rank_block(ranked: &RankedForest, rows: &[f64], width: usize, block: &mut Block) {
     for (r, row) in rows.chunks_exact(width).enumerate() {
-        let r = r % BLOCK;
+        let half = &mut block[r / LANES % HALVES];
         for (f, v) in row[..ranked.width].iter().enumerate() {
-            block[f * BLOCK + r] = ranked.rank(f, *v as f32) ^ 0x80;
+            half[f * LANES + r % LANES] = ranked.rank(f, *v as f32) ^ 0x80;
         }
     }
 }
@@ -140,57 +143,89 @@ fn rank_block(ranked: &RankedForest, rows: &[f64], width: usize, block: &mut Blo
 /// stay in registers.
 const CHAINS: usize = 4;
 
-/// The block's sums in two passes: every tree's leaf offsets for the 16 rows into
-/// `offsets` (16 bytes per tree), then each row's leaves added in tree order.
+/// The block's sums into `out` (its first rows) in two passes: every tree's leaf offsets
+/// for the block's rows into `offsets` (`BLOCK` bytes per tree), then each row's leaves
+/// added in tree order.
 fn block_sums(
     forest: &PaddedForest,
     ranked: &RankedForest,
     block: &Block,
     offsets: &mut [u8],
-) -> [f64; BLOCK] {
+    out: &mut [f64],
+) {
     let leaves = &forest.leaves[..forest.n_trees * LEAVES];
     let offsets = &mut offsets[..forest.n_trees * BLOCK];
     let groups = leaves.chunks(GROUP * LEAVES).map(|g| g.len() / LEAVES);
     let columns = ranked.columns.chunks_exact(NODES * GROUP);
     let limits = ranked.limits.chunks_exact(NODES * GROUP);
-    let mut out = offsets.chunks_exact_mut(BLOCK);
+    let mut tree_offsets = offsets.chunks_exact_mut(BLOCK);
     for ((trees, columns), limits) in groups.zip(columns).zip(limits) {
-        for (j, out) in (0..trees).zip(&mut out) {
+        for (j, tree_offsets) in (0..trees).zip(&mut tree_offsets) {
             // Node k of this tree is at `k * GROUP` from these: constant offsets.
             let columns = columns[j % GROUP..].as_ptr();
             let limits = limits[j % GROUP..].as_ptr();
-            let left: [v128; NODES] = core::array::from_fn(|k| {
+            let mut left = [[u8x16_splat(0); NODES]; HALVES];
+            for k in 0..NODES {
                 // SAFETY: j < GROUP and k < NODES, so `j + k * GROUP` is within the group's
-                // NODES * GROUP bytes; a u8 column plus 16 bytes is within `Block`; loads
+                // NODES * GROUP bytes; a u8 column plus 16 bytes is within a half; loads
                 // take any alignment.
                 unsafe {
                     let column = usize::from(*columns.add(k * GROUP));
-                    let x = v128_load(block.as_ptr().add(column) as *const v128);
-                    i8x16_lt(x, v128_load8_splat(limits.add(k * GROUP)))
+                    let limit = v128_load8_splat(limits.add(k * GROUP));
+                    for (left, half) in left.iter_mut().zip(block) {
+                        let x = v128_load(half.as_ptr().add(column) as *const v128);
+                        left[k] = i8x16_lt(x, limit);
+                    }
                 }
-            });
-            out.copy_from_slice(&store_bytes(leaf_offset(&left)));
+            }
+            for (tree_offsets, left) in tree_offsets.chunks_exact_mut(LANES).zip(&left) {
+                tree_offsets.copy_from_slice(&store_bytes(leaf_offset(left)));
+            }
         }
     }
     let mut sums = [0.0; BLOCK];
-    for (c, sums) in sums.chunks_exact_mut(CHAINS).enumerate() {
+    let chains = out.len().div_ceil(CHAINS);
+    for (c, sums) in sums.chunks_exact_mut(CHAINS).enumerate().take(chains) {
         let mut acc = [forest.init; CHAINS];
-        for (tree_leaves, offsets) in leaves.chunks_exact(LEAVES).zip(offsets.chunks_exact(BLOCK)) {
-            let tree_leaves: &[f64; LEAVES] = tree_leaves.try_into().unwrap();
-            let offsets: &[u8; CHAINS] = offsets[c * CHAINS..][..CHAINS].try_into().unwrap();
-            for (sum, offset) in acc.iter_mut().zip(offsets) {
-                // SAFETY: `offset` is a `leaf_offset` lane (a multiple of 8 below 64), so this
-                // reads one of the tree's 8 leaves. A volatile read keeps it one byte load
-                // (LLVM would otherwise load 8 offsets as one vector and extract lanes).
-                *sum += unsafe {
-                    let offset = usize::from(core::ptr::read_volatile(offset));
-                    *(tree_leaves.as_ptr() as *const u8)
-                        .add(offset)
-                        .cast::<f64>()
-                };
-            }
+        // Two trees per iteration (in order), so the loop's overhead is shared.
+        let pairs = leaves
+            .chunks_exact(2 * LEAVES)
+            .zip(offsets.chunks_exact(2 * BLOCK));
+        for (tree_leaves, offsets) in pairs {
+            add_tree(&mut acc, &tree_leaves[..LEAVES], &offsets[c * CHAINS..]);
+            add_tree(
+                &mut acc,
+                &tree_leaves[LEAVES..],
+                &offsets[BLOCK + c * CHAINS..],
+            );
+        }
+        if forest.n_trees % 2 == 1 {
+            let t = forest.n_trees - 1;
+            add_tree(
+                &mut acc,
+                &leaves[t * LEAVES..],
+                &offsets[t * BLOCK + c * CHAINS..],
+            );
         }
         sums.copy_from_slice(&acc);
     }
-    sums
+    out.copy_from_slice(&sums[..out.len()]);
+}
+
+/// Adds one tree's leaves to `CHAINS` rows' sums; `offsets` starts at those rows' offsets.
+#[inline(always)]
+fn add_tree(acc: &mut [f64; CHAINS], tree_leaves: &[f64], offsets: &[u8]) {
+    let tree_leaves: &[f64; LEAVES] = tree_leaves[..LEAVES].try_into().unwrap();
+    let offsets: &[u8; CHAINS] = offsets[..CHAINS].try_into().unwrap();
+    for (sum, offset) in acc.iter_mut().zip(offsets) {
+        // SAFETY: `offset` is a `leaf_offset` lane (a multiple of 8 below 64), so this
+        // reads one of the tree's 8 leaves. A volatile read keeps it one byte load
+        // (LLVM would otherwise load 8 offsets as one vector and extract lanes).
+        *sum += unsafe {
+            let offset = usize::from(core::ptr::read_volatile(offset));
+            *(tree_leaves.as_ptr() as *const u8)
+                .add(offset)
+                .cast::<f64>()
+        };
+    }
 }
