@@ -69,7 +69,7 @@ impl RankedForest {
         }
         let mut cuts = vec![f32::INFINITY; width * STRIDE];
         for (f, values) in per_feature.iter_mut().enumerate() {
-            values.sort_by(f32::total_cmp);
+            values.sort_unstable_by(f32::total_cmp);
             // -0.0 and 0.0 are one cut: they compare equal.
             values.dedup_by(|a, b| a == b);
             if values.len() > CUTS {
