@@ -89,6 +89,23 @@ fn assert_all_paths_exact(gbr: &GradientBoostingRegressor, rows: &[f64], width: 
     let mut got = vec![f64::NAN; n];
     gbr.predict_into(rows, width, &mut got);
     assert_eq!(bits(&got), bits(&expected));
+    // The layout the wasm builds embed (ranks only): the kernels that read it.
+    if let Some(ranks_only) = fast.without_float_splits() {
+        assert!(Kernel::Scalar.can_read(&ranks_only));
+        for kernel in kernels().into_iter().filter(|k| k.can_read(&ranks_only)) {
+            let mut got = vec![f64::NAN; n];
+            assert!(ranks_only.predict_into_with(kernel, rows, width, &mut got));
+            assert_eq!(bits(&got), bits(&expected), "{kernel:?} on ranks only");
+            for (i, row) in rows.chunks_exact(width).enumerate() {
+                let g = ranks_only.predict_row_with(kernel, row).unwrap();
+                assert_eq!(
+                    g.to_bits(),
+                    expected[i].to_bits(),
+                    "{kernel:?} ranks only {row:?}"
+                );
+            }
+        }
+    }
 }
 
 fn bits(values: &[f64]) -> Vec<u64> {

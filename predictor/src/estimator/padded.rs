@@ -171,6 +171,22 @@ impl PaddedForest {
         self.ranked.as_ref()
     }
 
+    /// Whether the float32 thresholds and u32 features are here (see the module doc).
+    pub fn has_float_splits(&self) -> bool {
+        !self.thresholds.is_empty() || self.n_trees == 0
+    }
+
+    /// This forest without its float32 splits, as the wasm builds embed it; `None` if it
+    /// has no ranks to keep instead. Only the kernels that read ranks run on it.
+    pub fn without_float_splits(&self) -> Option<PaddedForest> {
+        self.ranked.as_ref()?;
+        Some(PaddedForest {
+            thresholds: Cow::Borrowed(&[]),
+            features: Cow::Borrowed(&[]),
+            ..self.clone()
+        })
+    }
+
     /// Index into `thresholds`/`features` of node `k` of tree `t`.
     #[inline(always)]
     pub const fn slot(t: usize, k: usize) -> usize {

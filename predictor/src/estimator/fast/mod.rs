@@ -61,6 +61,17 @@ impl Kernel {
         }
     }
 
+    /// Whether this kernel can run on `forest`'s layout: the x86 kernels read the float32
+    /// splits, simd128 reads the ranks or else those, scalar either.
+    pub fn can_read(self, forest: &PaddedForest) -> bool {
+        match self {
+            Kernel::Avx2 | Kernel::Avx512 => forest.has_float_splits(),
+            Kernel::Simd128 | Kernel::Scalar => {
+                forest.ranked().is_some() || forest.has_float_splits()
+            }
+        }
+    }
+
     /// The fastest kernel available here.
     pub fn best() -> Kernel {
         if Kernel::Avx512.is_available() {
@@ -133,12 +144,13 @@ impl PaddedForest {
             .expect("the best kernel is available")
     }
 
-    /// The prediction for one scaled row with `kernel`; `None` if it cannot run here.
+    /// The prediction for one scaled row with `kernel`; `None` if it cannot run here or
+    /// on this layout (`Kernel::can_read`).
     ///
     /// Panics if `row` is narrower than `min_width()`.
     pub fn predict_row_with(&self, kernel: Kernel, row: &[f64]) -> Option<f64> {
         assert!(row.len() >= self.min_width, "row too narrow for the forest");
-        if !kernel.is_available() {
+        if !kernel.is_available() || !kernel.can_read(self) {
             return None;
         }
         match kernel {
@@ -183,7 +195,7 @@ impl PaddedForest {
     }
 
     /// Predicts a batch with `kernel` on the calling thread only; `false` (and `out`
-    /// untouched) if the kernel cannot run here.
+    /// untouched) if the kernel cannot run here or on this layout (`Kernel::can_read`).
     pub fn predict_into_with(
         &self,
         kernel: Kernel,
@@ -192,7 +204,7 @@ impl PaddedForest {
         out: &mut [f64],
     ) -> bool {
         self.check_batch(rows, width, out);
-        if !kernel.is_available() {
+        if !kernel.is_available() || !kernel.can_read(self) {
             return false;
         }
         self.run_batch(kernel, rows, width, out);

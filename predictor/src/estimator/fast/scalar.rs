@@ -1,6 +1,6 @@
-//! The portable kernel: branch-free walks of the padded trees in plain Rust, on byte ranks
-//! when the forest quantises (`ranked.rs`), else on float32 thresholds. It is the fallback
-//! on every target and gives the same bits as the SIMD kernels.
+//! The portable kernel: branch-free walks of the padded trees in plain Rust, on float32
+//! thresholds, or on byte ranks (`ranked.rs`) in builds that embed only those. It is the
+//! fallback on every target and gives the same bits as the SIMD kernels.
 
 use super::cast_into;
 use crate::estimator::padded::{PaddedForest, DEPTH, LEAVES, NODES};
@@ -46,8 +46,16 @@ fn row_ranks(ranked: &RankedForest, row: &[f64]) -> [u8; MAX_FEATURES] {
     ranks
 }
 
+/// The byte ranks, when the float32 splits are not here (they walk a little faster).
+fn ranks_only(forest: &PaddedForest) -> Option<&RankedForest> {
+    match forest.has_float_splits() {
+        true => None,
+        false => forest.ranked.as_ref(),
+    }
+}
+
 pub fn predict_row(forest: &PaddedForest, row: &[f64]) -> f64 {
-    if let Some(ranked) = &forest.ranked {
+    if let Some(ranked) = ranks_only(forest) {
         let ranks = row_ranks(ranked, row);
         let mut sum = forest.init;
         for t in 0..forest.n_trees {
@@ -73,7 +81,7 @@ fn row_sum(forest: &PaddedForest, row: &[f32]) -> f64 {
 }
 
 pub fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, out: &mut [f64]) {
-    if let Some(ranked) = &forest.ranked {
+    if let Some(ranked) = ranks_only(forest) {
         return ranked_batch(forest, ranked, rows, width, out);
     }
     let mut block = alloc::vec![0.0f32; BLOCK * width];
