@@ -8,7 +8,8 @@
 //! names another one.
 //!
 //! What is embedded depends on the target, because every byte of a browser download
-//! counts: the x86 SIMD leaf copies only on x86, and the reference node table (used only
+//! counts: the x86 SIMD leaf copies and float32 thresholds only on x86 (elsewhere every kernel
+//! reads the byte ranks, when the model quantises), and the reference node table (used only
 //! by models the fast layout cannot hold, and by tests) not in the browser module.
 
 extern crate alloc;
@@ -21,9 +22,14 @@ mod tree;
 #[path = "src/format.rs"]
 mod format;
 
+// Siblings here as in the crate, so their `super::` paths resolve in both.
 #[allow(dead_code)]
 #[path = "src/estimator/padded.rs"]
 mod padded;
+
+#[allow(dead_code)]
+#[path = "src/estimator/ranked.rs"]
+mod ranked;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -51,6 +57,9 @@ fn main() {
 struct Embed {
     /// The split 32-bit halves of the leaves, read only by the x86 SIMD kernels.
     x86_leaf_halves: bool,
+    /// The float32 thresholds and u32 features, read by the x86 kernels and by every
+    /// kernel when the model does not quantise to byte ranks.
+    float_splits: bool,
     /// The reference node table; the browser module reads only the fast layout.
     reference_nodes: bool,
 }
@@ -61,6 +70,7 @@ impl Embed {
         let browser = arch == "wasm32" && env::var_os("CARGO_FEATURE_WEB").is_some();
         Embed {
             x86_leaf_halves: matches!(arch.as_str(), "x86_64" | "x86"),
+            float_splits: matches!(arch.as_str(), "x86_64" | "x86"),
             reference_nodes: !browser,
         }
     }
@@ -77,6 +87,19 @@ fn str_lit(s: &str) -> String {
 fn f64_slice(values: &[f64]) -> String {
     let items: Vec<String> = values.iter().map(|v| f64_lit(*v)).collect();
     format!("alloc::borrow::Cow::Borrowed(&[{}])", items.join(", "))
+}
+
+fn u8_items(values: &[u8]) -> String {
+    let items: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    items.join(", ")
+}
+
+fn f32_items(values: &[f32]) -> String {
+    let items: Vec<String> = values
+        .iter()
+        .map(|v| format!("f32::from_bits({:#010x})", v.to_bits()))
+        .collect();
+    items.join(", ")
 }
 
 fn u32_items(values: &[u32]) -> String {
@@ -97,24 +120,49 @@ fn render_fast(
     let Some(fast) = padded::PaddedForest::build(init, learning_rate, nodes, roots) else {
         return "None".to_string();
     };
-    let f32_items: Vec<String> = fast
-        .thresholds()
-        .iter()
-        .map(|v| format!("f32::from_bits({:#010x})", v.to_bits()))
-        .collect();
+    let ranked = match fast.ranked() {
+        None => "None".to_string(),
+        Some(r) => {
+            writeln!(
+                s,
+                "static RANKED_CUTS: [f32; {}] = [{}];",
+                r.cuts().len(),
+                f32_items(r.cuts())
+            )
+            .unwrap();
+            for (name, values) in [("COLUMNS", r.columns()), ("LIMITS", r.limits())] {
+                writeln!(
+                    s,
+                    "static RANKED_{name}: [u8; {}] = [{}];",
+                    values.len(),
+                    u8_items(values)
+                )
+                .unwrap();
+            }
+            format!(
+                "Some(crate::estimator::ranked::RankedForest::from_static({}, &RANKED_CUTS, &RANKED_COLUMNS, &RANKED_LIMITS))",
+                r.width()
+            )
+        }
+    };
+    let (thresholds, features): (&[f32], &[u32]) = if embed.float_splits || ranked == "None" {
+        (fast.thresholds(), fast.features())
+    } else {
+        (&[], &[])
+    };
     let f64_items: Vec<String> = fast.leaves().iter().map(|v| f64_lit(*v)).collect();
     writeln!(
         s,
         "static FAST_THRESHOLDS: [f32; {}] = [{}];",
-        f32_items.len(),
-        f32_items.join(", ")
+        thresholds.len(),
+        f32_items(thresholds)
     )
     .unwrap();
     writeln!(
         s,
         "static FAST_FEATURES: [u32; {}] = [{}];",
-        fast.features().len(),
-        u32_items(fast.features())
+        features.len(),
+        u32_items(features)
     )
     .unwrap();
     writeln!(
@@ -144,10 +192,11 @@ fn render_fast(
     )
     .unwrap();
     format!(
-        "Some(crate::estimator::padded::PaddedForest::from_static({}, {}, {}, &FAST_THRESHOLDS, &FAST_FEATURES, &FAST_LEAVES, &FAST_LEAVES_LO, &FAST_LEAVES_HI))",
+        "Some(crate::estimator::padded::PaddedForest::from_static({}, {}, {}, &FAST_THRESHOLDS, &FAST_FEATURES, &FAST_LEAVES, &FAST_LEAVES_LO, &FAST_LEAVES_HI, {}))",
         f64_lit(fast.init()),
         fast.n_trees(),
-        fast.min_width()
+        fast.min_width(),
+        ranked
     )
 }
 

@@ -1,6 +1,7 @@
 //! Property tests: every fast-evaluator kernel that can run here (scalar, AVX2, wasm
-//! simd128) returns the reference evaluator's bits, on the embedded model and on random
-//! forests, for random rows, rows on and next to thresholds, and extreme values.
+//! simd128; on byte ranks and on float32 thresholds) returns the reference evaluator's bits,
+//! on the embedded model and on random forests, for random rows, rows on and next to
+//! thresholds, and extreme values.
 
 use predictor::estimator::{Estimator, GradientBoostingRegressor, Kernel};
 use predictor::tree::Node;
@@ -88,6 +89,23 @@ fn assert_all_paths_exact(gbr: &GradientBoostingRegressor, rows: &[f64], width: 
     let mut got = vec![f64::NAN; n];
     gbr.predict_into(rows, width, &mut got);
     assert_eq!(bits(&got), bits(&expected));
+    // The layout the wasm builds embed (ranks only): the kernels that read it.
+    if let Some(ranks_only) = fast.without_float_splits() {
+        assert!(Kernel::Scalar.can_read(&ranks_only));
+        for kernel in kernels().into_iter().filter(|k| k.can_read(&ranks_only)) {
+            let mut got = vec![f64::NAN; n];
+            assert!(ranks_only.predict_into_with(kernel, rows, width, &mut got));
+            assert_eq!(bits(&got), bits(&expected), "{kernel:?} on ranks only");
+            for (i, row) in rows.chunks_exact(width).enumerate() {
+                let g = ranks_only.predict_row_with(kernel, row).unwrap();
+                assert_eq!(
+                    g.to_bits(),
+                    expected[i].to_bits(),
+                    "{kernel:?} ranks only {row:?}"
+                );
+            }
+        }
+    }
 }
 
 fn bits(values: &[f64]) -> Vec<u64> {
@@ -250,6 +268,39 @@ fn the_model_api_matches_the_reference_pipeline() {
     embedded().predict_reference_into(&scaled, 6, &mut expected);
     assert_eq!(bits(&got), bits(&expected));
     assert_eq!(got[0].to_bits(), 25.0021457871835f64.to_bits());
+}
+
+#[test]
+fn forests_that_do_not_quantise_keep_the_float32_kernels() {
+    // 300 stumps with distinct thresholds on feature 0 (over the 255 a byte rank holds),
+    // and one on feature 16 (wider than the 16 lanes the one-row kernel swizzles).
+    for (feature, n) in [(0u32, 300usize), (16, 3)] {
+        let mut rng = SplitMix(feature as u64 + 1);
+        let mut nodes = Vec::new();
+        let mut roots = Vec::new();
+        for i in 0..n {
+            let at = nodes.len() as u32;
+            roots.push(at);
+            let threshold = i as f64 / n as f64 * 4.0 - 2.0;
+            nodes.push(Node::split(feature, threshold, at + 1, at + 2));
+            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+        }
+        let gbr = GradientBoostingRegressor::new(0.5, 0.1, nodes, roots);
+        let fast = gbr.fast().expect("stumps have the padded layout");
+        assert!(fast.ranked().is_none(), "feature {feature}: quantised");
+        let width = feature as usize + 1;
+        let probes = probe_values(&split_thresholds(&gbr));
+        let rows: Vec<f64> = (0..37 * width)
+            .map(|_| match rng.below(3) {
+                0 => rng.unit() * 6.0 - 3.0,
+                _ => probes[rng.below(probes.len() as u64) as usize],
+            })
+            .collect();
+        assert_all_paths_exact(&gbr, &rows, width);
+    }
+    // The embedded model and small random forests do quantise.
+    assert!(embedded().fast().unwrap().ranked().is_some());
 }
 
 #[test]

@@ -4,10 +4,12 @@
 pub mod fast;
 pub mod gradient_boosting;
 pub mod padded;
+pub mod ranked;
 
 pub use fast::Kernel;
 pub use gradient_boosting::GradientBoostingRegressor;
 pub use padded::PaddedForest;
+pub use ranked::RankedForest;
 
 /// The last stage of a model pipeline.
 #[derive(Clone, Debug, PartialEq)]

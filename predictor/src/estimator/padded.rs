@@ -8,6 +8,9 @@
 //!   (heap order: root 0, children of `k` at `2k + 1`, `2k + 2`) of tree `g * GROUP + j`.
 //! - `leaves[t * LEAVES + l]`: leaf `l` (left to right) of tree `t`, already `lr * value`;
 //!   `leaves_lo`/`leaves_hi` hold the low/high 32 bits of the same values, for SIMD lookups.
+//! - `ranked`: the same splits quantised to byte ranks (`ranked.rs`), when they fit. A build
+//!   that reads only those (the embedded model on wasm) may leave `thresholds` and
+//!   `features` empty; one of the two is always there.
 //!
 //! Exactness:
 //! - A leaf of a shallower tree is repeated over its whole padded subtree; the padded
@@ -23,6 +26,7 @@
 use alloc::borrow::Cow;
 use alloc::vec;
 
+use super::ranked::RankedForest;
 use crate::tree::Node;
 
 /// The depth every tree is padded to; deeper models keep the reference evaluator.
@@ -57,6 +61,7 @@ pub struct PaddedForest {
     pub(crate) leaves: Cow<'static, [f64]>,
     pub(crate) leaves_lo: Cow<'static, [u32]>,
     pub(crate) leaves_hi: Cow<'static, [u32]>,
+    pub(crate) ranked: Option<RankedForest>,
 }
 
 impl PaddedForest {
@@ -72,6 +77,7 @@ impl PaddedForest {
         let mut thresholds = vec![0.0f32; groups * NODES * GROUP];
         let mut features = vec![0u32; groups * NODES * GROUP];
         let mut leaves = vec![0.0f64; n_trees * LEAVES];
+        let mut real = vec![false; groups * NODES * GROUP];
         for (t, &root) in roots.iter().enumerate() {
             let mut tree = TreeSlots {
                 tree: t,
@@ -79,6 +85,7 @@ impl PaddedForest {
                 learning_rate,
                 thresholds: &mut thresholds,
                 features: &mut features,
+                real: &mut real,
                 leaves: &mut leaves,
             };
             tree.place(root as usize, 0)?;
@@ -86,7 +93,7 @@ impl PaddedForest {
         let leaves_lo = leaves.iter().map(|v| v.to_bits() as u32).collect();
         let leaves_hi = leaves.iter().map(|v| (v.to_bits() >> 32) as u32).collect();
         let min_width = features.iter().max().map_or(0, |f| *f as usize + 1);
-        Some(PaddedForest {
+        let mut forest = PaddedForest {
             init,
             n_trees,
             min_width,
@@ -95,7 +102,10 @@ impl PaddedForest {
             leaves: Cow::Owned(leaves),
             leaves_lo: Cow::Owned(leaves_lo),
             leaves_hi: Cow::Owned(leaves_hi),
-        })
+            ranked: None,
+        };
+        forest.ranked = RankedForest::build(&forest, &real);
+        Some(forest)
     }
 
     /// Assembles a forest from arrays laid out by `build` (the embedded model's statics).
@@ -109,6 +119,7 @@ impl PaddedForest {
         leaves: &'static [f64],
         leaves_lo: &'static [u32],
         leaves_hi: &'static [u32],
+        ranked: Option<RankedForest>,
     ) -> PaddedForest {
         PaddedForest {
             init,
@@ -119,6 +130,7 @@ impl PaddedForest {
             leaves: Cow::Borrowed(leaves),
             leaves_lo: Cow::Borrowed(leaves_lo),
             leaves_hi: Cow::Borrowed(leaves_hi),
+            ranked,
         }
     }
 
@@ -154,6 +166,27 @@ impl PaddedForest {
         &self.leaves_hi
     }
 
+    /// The splits as byte ranks, when the forest quantises (`ranked.rs`).
+    pub fn ranked(&self) -> Option<&RankedForest> {
+        self.ranked.as_ref()
+    }
+
+    /// Whether the float32 thresholds and u32 features are here (see the module doc).
+    pub fn has_float_splits(&self) -> bool {
+        !self.thresholds.is_empty() || self.n_trees == 0
+    }
+
+    /// This forest without its float32 splits, as the wasm builds embed it; `None` if it
+    /// has no ranks to keep instead. Only the kernels that read ranks run on it.
+    pub fn without_float_splits(&self) -> Option<PaddedForest> {
+        self.ranked.as_ref()?;
+        Some(PaddedForest {
+            thresholds: Cow::Borrowed(&[]),
+            features: Cow::Borrowed(&[]),
+            ..self.clone()
+        })
+    }
+
     /// Index into `thresholds`/`features` of node `k` of tree `t`.
     #[inline(always)]
     pub const fn slot(t: usize, k: usize) -> usize {
@@ -168,6 +201,8 @@ struct TreeSlots<'a> {
     learning_rate: f64,
     thresholds: &'a mut [f32],
     features: &'a mut [u32],
+    /// Which slots hold a split of the tree (the rest are padding).
+    real: &'a mut [bool],
     leaves: &'a mut [f64],
 }
 
@@ -194,6 +229,7 @@ impl TreeSlots<'_> {
         let slot = PaddedForest::slot(self.tree, pos);
         self.thresholds[slot] = threshold_f32(n.threshold);
         self.features[slot] = n.feature;
+        self.real[slot] = true;
         self.place(n.left as usize, 2 * pos + 1)?;
         self.place(n.right as usize, 2 * pos + 2)
     }

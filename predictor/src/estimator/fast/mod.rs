@@ -12,6 +12,8 @@ mod avx512;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128_ranked;
 
 use super::padded::PaddedForest;
 
@@ -22,8 +24,9 @@ pub const PARALLEL_MIN_ROWS: usize = 8192;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 const PARALLEL_CHUNK_ROWS: usize = 4096;
 
-/// Smaller batches go to the scalar kernel on wasm: the simd128 kernel works in blocks
-/// of 4 rows, and one row through it costs as much as four (BENCHMARKS.md).
+/// Smaller batches go to the scalar kernel on wasm when the forest does not quantise: the
+/// float32 simd128 kernel works in blocks of 4 rows, and one row through it costs as much
+/// as four (BENCHMARKS.md). The byte-rank kernels have their own one-row path.
 const SIMD128_MIN_ROWS: usize = 4;
 
 /// One implementation of the fast evaluator.
@@ -35,7 +38,8 @@ pub enum Kernel {
     Avx2,
     /// x86 AVX-512F for batches (one row uses the AVX2 code); detected like AVX2.
     Avx512,
-    /// wasm32 simd128 (when the build enables `target-feature=+simd128`).
+    /// wasm32 simd128 (when the build enables `target-feature=+simd128`): on byte ranks
+    /// when the forest quantises, else on float32 thresholds.
     Simd128,
 }
 
@@ -54,6 +58,17 @@ impl Kernel {
             Kernel::Avx2 => avx2_available(),
             Kernel::Avx512 => avx2_available() && avx512_available(),
             Kernel::Simd128 => cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
+        }
+    }
+
+    /// Whether this kernel can run on `forest`'s layout: the x86 kernels read the float32
+    /// splits, simd128 reads the ranks or else those, scalar either.
+    pub fn can_read(self, forest: &PaddedForest) -> bool {
+        match self {
+            Kernel::Avx2 | Kernel::Avx512 => forest.has_float_splits(),
+            Kernel::Simd128 | Kernel::Scalar => {
+                forest.ranked().is_some() || forest.has_float_splits()
+            }
         }
     }
 
@@ -129,12 +144,13 @@ impl PaddedForest {
             .expect("the best kernel is available")
     }
 
-    /// The prediction for one scaled row with `kernel`; `None` if it cannot run here.
+    /// The prediction for one scaled row with `kernel`; `None` if it cannot run here or
+    /// on this layout (`Kernel::can_read`).
     ///
     /// Panics if `row` is narrower than `min_width()`.
     pub fn predict_row_with(&self, kernel: Kernel, row: &[f64]) -> Option<f64> {
         assert!(row.len() >= self.min_width, "row too narrow for the forest");
-        if !kernel.is_available() {
+        if !kernel.is_available() || !kernel.can_read(self) {
             return None;
         }
         match kernel {
@@ -144,6 +160,11 @@ impl PaddedForest {
                 cast_into(row, &mut row32);
                 // SAFETY: AVX2 is available (checked above); row32 is ROW_LANES wide.
                 Some(unsafe { avx2::predict_row(self, &row32) })
+            }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 if self.ranked.is_some() => {
+                let ranked = self.ranked.as_ref().unwrap();
+                Some(simd128_ranked::predict_row(self, ranked, row))
             }
             _ => Some(scalar::predict_row(self, row)),
         }
@@ -157,7 +178,9 @@ impl PaddedForest {
         self.check_batch(rows, width, out);
         let kernel = match Kernel::best() {
             // Below one block of rows the simd128 kernel still pays for a whole block.
-            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS => Kernel::Scalar,
+            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS && self.ranked.is_none() => {
+                Kernel::Scalar
+            }
             kernel => kernel,
         };
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
@@ -172,7 +195,7 @@ impl PaddedForest {
     }
 
     /// Predicts a batch with `kernel` on the calling thread only; `false` (and `out`
-    /// untouched) if the kernel cannot run here.
+    /// untouched) if the kernel cannot run here or on this layout (`Kernel::can_read`).
     pub fn predict_into_with(
         &self,
         kernel: Kernel,
@@ -181,7 +204,7 @@ impl PaddedForest {
         out: &mut [f64],
     ) -> bool {
         self.check_batch(rows, width, out);
-        if !kernel.is_available() {
+        if !kernel.is_available() || !kernel.can_read(self) {
             return false;
         }
         self.run_batch(kernel, rows, width, out);
@@ -205,7 +228,10 @@ impl PaddedForest {
             // SAFETY: as above, for AVX-512F.
             Kernel::Avx512 => unsafe { avx512::predict_batch(self, rows, width, out) },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => simd128::predict_batch(self, rows, width, out),
+            Kernel::Simd128 => match &self.ranked {
+                Some(ranked) => simd128_ranked::predict_batch(self, ranked, rows, width, out),
+                None => simd128::predict_batch(self, rows, width, out),
+            },
             _ => scalar::predict_batch(self, rows, width, out),
         }
     }

@@ -1,0 +1,231 @@
+//! The wasm32 simd128 kernels over byte ranks (`estimator/ranked.rs`), for forests that
+//! quantise: a batch ranks 32 rows into two column-major byte blocks and tests 16 rows per
+//! compare; one row tests 16 trees per compare (its ranks swizzled by the trees' features).
+//! Leaf values are added one by one in float64, each row's sum in tree order.
+
+use core::arch::wasm32::*;
+
+use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
+use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES};
+
+/// Rows per lane group: one vector of byte lanes (the unit of `RankedForest::columns`).
+const LANES: usize = GROUP;
+/// Lane groups per block: each node's column and limit are loaded once for all of them.
+const HALVES: usize = 2;
+/// Rows per block.
+const BLOCK: usize = LANES * HALVES;
+
+/// A block of biased ranks, `[half][column + lane]` (column = feature * 16), each half one
+/// vector past any `u8` column so a column read needs no bounds check.
+type Block = [[u8; 256 + LANES]; HALVES];
+
+/// Trailing rows (after the whole blocks) below this many go through the one-row kernel
+/// instead of a padded block.
+const ROW_KERNEL_BELOW: usize = 8;
+
+/// The byte offset (leaf index * 8) per lane from the seven "goes left" masks (heap
+/// order); `leaf_from_tests` in the parent module, scaled by 8.
+#[inline(always)]
+fn leaf_offset(l: &[v128; NODES]) -> v128 {
+    let l1 = v128_bitselect(l[1], l[2], l[0]);
+    let under_left = v128_bitselect(l[3], l[4], l1);
+    let under_right = v128_bitselect(l[5], l[6], l1);
+    let l2 = v128_bitselect(under_left, under_right, l[0]);
+    let bits = v128_or(
+        v128_or(
+            v128_and(l[0], u8x16_splat(32)),
+            v128_and(l1, u8x16_splat(16)),
+        ),
+        v128_and(l2, u8x16_splat(8)),
+    );
+    v128_xor(bits, u8x16_splat(56))
+}
+
+/// The leaf at byte offset `offset` (a `leaf_offset` lane) of one tree's leaves.
+#[inline(always)]
+fn leaf_at(tree_leaves: &[f64; LEAVES], offset: u8) -> f64 {
+    let offset = usize::from(offset & 56);
+    // SAFETY: `offset` is a multiple of 8 below 64, so this reads one of the 8 leaves.
+    unsafe {
+        *(tree_leaves.as_ptr() as *const u8)
+            .add(offset)
+            .cast::<f64>()
+    }
+}
+
+#[inline(always)]
+fn store_bytes(v: v128) -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    // SAFETY: `bytes` is 16 writable bytes; v128_store allows any alignment.
+    unsafe { v128_store(bytes.as_mut_ptr() as *mut v128, v) };
+    bytes
+}
+
+#[inline(always)]
+fn load_bytes(bytes: &[u8]) -> v128 {
+    let bytes: &[u8; 16] = bytes[..16].try_into().unwrap();
+    // SAFETY: 16 readable bytes; v128_load allows any alignment.
+    unsafe { v128_load(bytes.as_ptr() as *const v128) }
+}
+
+/// One row: the (biased) ranks of its features in byte lanes, then 16 trees per compare.
+pub fn predict_row(forest: &PaddedForest, ranked: &RankedForest, row: &[f64]) -> f64 {
+    let mut ranks = [0u8; MAX_FEATURES];
+    for (f, (rank, v)) in ranks.iter_mut().zip(&row[..ranked.width]).enumerate() {
+        *rank = ranked.rank(f, *v as f32) ^ 0x80;
+    }
+    let ranks = load_bytes(&ranks);
+
+    let mut sum = forest.init;
+    for (g, trees) in forest.leaves[..forest.n_trees * LEAVES]
+        .chunks(GROUP * LEAVES)
+        .enumerate()
+    {
+        let nodes = g * NODES * GROUP;
+        let columns = &ranked.columns[nodes..][..NODES * GROUP];
+        let limits = &ranked.limits[nodes..][..NODES * GROUP];
+        let left: [v128; NODES] = core::array::from_fn(|k| {
+            // Column / 16 = feature: a lane of the row's ranks.
+            let features = u8x16_shr(load_bytes(&columns[k * GROUP..]), 4);
+            let x = u8x16_swizzle(ranks, features);
+            i8x16_lt(x, load_bytes(&limits[k * GROUP..]))
+        });
+        let offsets = store_bytes(leaf_offset(&left));
+        for (tree_leaves, offset) in trees.chunks_exact(LEAVES).zip(offsets) {
+            sum += leaf_at(tree_leaves.try_into().unwrap(), offset);
+        }
+    }
+    sum
+}
+
+pub fn predict_batch(
+    forest: &PaddedForest,
+    ranked: &RankedForest,
+    rows: &[f64],
+    width: usize,
+    out: &mut [f64],
+) {
+    let whole = out.len() / BLOCK * BLOCK;
+    let (rows_whole, rows_rest) = rows.split_at(whole * width);
+    let (out_whole, out_rest) = out.split_at_mut(whole);
+    let mut block: Block = [[0; 256 + LANES]; HALVES];
+    let mut offsets = alloc::vec![0u8; forest.n_trees * BLOCK];
+    for (rows, out) in rows_whole
+        .chunks_exact(BLOCK * width)
+        .zip(out_whole.chunks_exact_mut(BLOCK))
+    {
+        rank_block(ranked, rows, width, &mut block);
+        block_sums(forest, ranked, &block, &mut offsets, out);
+    }
+    if out_rest.len() < ROW_KERNEL_BELOW {
+        for (row, y) in rows_rest.chunks_exact(width).zip(out_rest) {
+            *y = predict_row(forest, ranked, row);
+        }
+    } else if !out_rest.is_empty() {
+        rank_block(ranked, rows_rest, width, &mut block);
+        block_sums(forest, ranked, &block, &mut offsets, out_rest);
+    }
+}
+
+/// Ranks up to `BLOCK` rows into `block`, biased by 0x80 (rows past the end keep stale
+/// ranks; their sums are not read).
+#[inline(always)]
+fn rank_block(ranked: &RankedForest, rows: &[f64], width: usize, block: &mut Block) {
+    for (r, row) in rows.chunks_exact(width).enumerate() {
+        let half = &mut block[r / LANES % HALVES];
+        for (f, v) in row[..ranked.width].iter().enumerate() {
+            half[f * LANES + r % LANES] = ranked.rank(f, *v as f32) ^ 0x80;
+        }
+    }
+}
+
+/// Rows summed side by side in the second pass: independent float64 add chains that
+/// stay in registers.
+const CHAINS: usize = 4;
+
+/// The block's sums into `out` (its first rows) in two passes: every tree's leaf offsets
+/// for the block's rows into `offsets` (`BLOCK` bytes per tree), then each row's leaves
+/// added in tree order.
+fn block_sums(
+    forest: &PaddedForest,
+    ranked: &RankedForest,
+    block: &Block,
+    offsets: &mut [u8],
+    out: &mut [f64],
+) {
+    let leaves = &forest.leaves[..forest.n_trees * LEAVES];
+    let offsets = &mut offsets[..forest.n_trees * BLOCK];
+    let groups = leaves.chunks(GROUP * LEAVES).map(|g| g.len() / LEAVES);
+    let columns = ranked.columns.chunks_exact(NODES * GROUP);
+    let limits = ranked.limits.chunks_exact(NODES * GROUP);
+    let mut tree_offsets = offsets.chunks_exact_mut(BLOCK);
+    for ((trees, columns), limits) in groups.zip(columns).zip(limits) {
+        for (j, tree_offsets) in (0..trees).zip(&mut tree_offsets) {
+            // Node k of this tree is at `k * GROUP` from these: constant offsets.
+            let columns = columns[j % GROUP..].as_ptr();
+            let limits = limits[j % GROUP..].as_ptr();
+            let mut left = [[u8x16_splat(0); NODES]; HALVES];
+            for k in 0..NODES {
+                // SAFETY: j < GROUP and k < NODES, so `j + k * GROUP` is within the group's
+                // NODES * GROUP bytes; a u8 column plus 16 bytes is within a half; loads
+                // take any alignment.
+                unsafe {
+                    let column = usize::from(*columns.add(k * GROUP));
+                    let limit = v128_load8_splat(limits.add(k * GROUP));
+                    for (left, half) in left.iter_mut().zip(block) {
+                        let x = v128_load(half.as_ptr().add(column) as *const v128);
+                        left[k] = i8x16_lt(x, limit);
+                    }
+                }
+            }
+            for (tree_offsets, left) in tree_offsets.chunks_exact_mut(LANES).zip(&left) {
+                tree_offsets.copy_from_slice(&store_bytes(leaf_offset(left)));
+            }
+        }
+    }
+    let mut sums = [0.0; BLOCK];
+    let chains = out.len().div_ceil(CHAINS);
+    for (c, sums) in sums.chunks_exact_mut(CHAINS).enumerate().take(chains) {
+        let mut acc = [forest.init; CHAINS];
+        // Two trees per iteration (in order), so the loop's overhead is shared.
+        let pairs = leaves
+            .chunks_exact(2 * LEAVES)
+            .zip(offsets.chunks_exact(2 * BLOCK));
+        for (tree_leaves, offsets) in pairs {
+            add_tree(&mut acc, &tree_leaves[..LEAVES], &offsets[c * CHAINS..]);
+            add_tree(
+                &mut acc,
+                &tree_leaves[LEAVES..],
+                &offsets[BLOCK + c * CHAINS..],
+            );
+        }
+        if forest.n_trees % 2 == 1 {
+            let t = forest.n_trees - 1;
+            add_tree(
+                &mut acc,
+                &leaves[t * LEAVES..],
+                &offsets[t * BLOCK + c * CHAINS..],
+            );
+        }
+        sums.copy_from_slice(&acc);
+    }
+    out.copy_from_slice(&sums[..out.len()]);
+}
+
+/// Adds one tree's leaves to `CHAINS` rows' sums; `offsets` starts at those rows' offsets.
+#[inline(always)]
+fn add_tree(acc: &mut [f64; CHAINS], tree_leaves: &[f64], offsets: &[u8]) {
+    let tree_leaves: &[f64; LEAVES] = tree_leaves[..LEAVES].try_into().unwrap();
+    let offsets: &[u8; CHAINS] = offsets[..CHAINS].try_into().unwrap();
+    for (sum, offset) in acc.iter_mut().zip(offsets) {
+        // SAFETY: `offset` is a `leaf_offset` lane (a multiple of 8 below 64), so this
+        // reads one of the tree's 8 leaves. A volatile read keeps it one byte load
+        // (LLVM would otherwise load 8 offsets as one vector and extract lanes).
+        *sum += unsafe {
+            let offset = usize::from(core::ptr::read_volatile(offset));
+            *(tree_leaves.as_ptr() as *const u8)
+                .add(offset)
+                .cast::<f64>()
+        };
+    }
+}
