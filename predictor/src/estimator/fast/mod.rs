@@ -25,8 +25,8 @@ pub const PARALLEL_MIN_ROWS: usize = 8192;
 const PARALLEL_CHUNK_ROWS: usize = 4096;
 
 /// Smaller batches go to the scalar kernel on wasm when the forest does not quantise: the
-/// float32 simd128 kernel works in blocks of 4 rows, and one row through it costs as much
-/// as four (BENCHMARKS.md). The byte-rank kernels have their own one-row path.
+/// float32 simd128 kernel works in blocks of 8 rows, and one row through it costs as much
+/// as a block (BENCHMARKS.md). The byte-rank kernels have their own one-row path.
 const SIMD128_MIN_ROWS: usize = 4;
 
 /// One implementation of the fast evaluator.
