@@ -6,7 +6,7 @@
 use core::arch::wasm32::*;
 
 use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
-use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES};
+use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
 
 /// Rows per lane group: one vector of byte lanes (the unit of `RankedForest::columns`).
 const LANES: usize = GROUP;
@@ -110,11 +110,12 @@ pub fn predict_batch(
     let (out_whole, out_rest) = out.split_at_mut(whole);
     let mut block: Block = [[0; 256 + LANES]; HALVES];
     let mut offsets = alloc::vec![0u8; forest.n_trees * BLOCK];
+    let tops = top_cuts(ranked);
     for (rows, out) in rows_whole
         .chunks_exact(BLOCK * width)
         .zip(out_whole.chunks_exact_mut(BLOCK))
     {
-        rank_block(ranked, rows, width, &mut block);
+        rank_block(ranked, &tops, rows, width, &mut block);
         block_sums(forest, ranked, &block, &mut offsets, out);
     }
     if out_rest.len() < ROW_KERNEL_BELOW {
@@ -122,7 +123,7 @@ pub fn predict_batch(
             *y = predict_row(forest, ranked, row);
         }
     } else if !out_rest.is_empty() {
-        rank_block(ranked, rows_rest, width, &mut block);
+        rank_block(ranked, &tops, rows_rest, width, &mut block);
         block_sums(forest, ranked, &block, &mut offsets, out_rest);
     }
 }
@@ -130,13 +131,63 @@ pub fn predict_batch(
 /// Ranks up to `BLOCK` rows into `block`, biased by 0x80 (rows past the end keep stale
 /// ranks; their sums are not read).
 #[inline(always)]
-fn rank_block(ranked: &RankedForest, rows: &[f64], width: usize, block: &mut Block) {
+fn rank_block(
+    ranked: &RankedForest,
+    tops: &[[v128; 4]; MAX_FEATURES],
+    rows: &[f64],
+    width: usize,
+    block: &mut Block,
+) {
     for (r, row) in rows.chunks_exact(width).enumerate() {
         let half = &mut block[r / LANES % HALVES];
         for (f, v) in row[..ranked.width].iter().enumerate() {
-            half[f * LANES + r % LANES] = ranked.rank(f, *v as f32) ^ 0x80;
+            half[f * LANES + r % LANES] = rank(ranked.feature_cuts(f), &tops[f], *v as f32) ^ 0x80;
         }
     }
+}
+
+/// Per feature, the last cut of each run of 16 (`cuts[16 * i + 15]`), as four vectors:
+/// the first level of `rank`.
+fn top_cuts(ranked: &RankedForest) -> [[v128; 4]; MAX_FEATURES] {
+    let mut tops = [[f32x4_splat(0.0); 4]; MAX_FEATURES];
+    for (f, top) in tops.iter_mut().enumerate().take(ranked.width) {
+        let cuts = ranked.feature_cuts(f);
+        for (i, v) in top.iter_mut().enumerate() {
+            let at = |lane: usize| cuts[(4 * i + lane) * 16 + 15];
+            *v = f32x4(at(0), at(1), at(2), at(3));
+        }
+    }
+    tops
+}
+
+/// How many of 16 float32 lanes (four vectors) hold `!(x <= c)`, from their `x <= c` masks.
+#[inline(always)]
+fn count_not_le(x: v128, c: [v128; 4]) -> u32 {
+    let le = |c| f32x4_le(x, c);
+    let halves = (
+        i16x8_narrow_i32x4(le(c[0]), le(c[1])),
+        i16x8_narrow_i32x4(le(c[2]), le(c[3])),
+    );
+    16 - (i8x16_bitmask(i8x16_narrow_i16x8(halves.0, halves.1)) as u32).count_ones()
+}
+
+/// `ranked::rank_in` in two vector steps instead of eight dependent ones: the runs of 16
+/// cuts wholly below `x` (from `top`), then the cuts below `x` within the next run. The
+/// cuts are sorted and end in +inf, so for a number both counts are prefixes and the
+/// total is at most 255; NaN is below nothing and ranks 255, as in `rank_in`.
+#[inline(always)]
+fn rank(cuts: &[f32; STRIDE], top: &[v128; 4], x: f32) -> u8 {
+    let xs = f32x4_splat(x);
+    let run = count_not_le(xs, *top) as usize;
+    if run == 16 {
+        return 255;
+    }
+    let within: [v128; 4] = core::array::from_fn(|i| {
+        let four: &[f32; 4] = cuts[(run * 16 + 4 * i) % STRIDE..][..4].try_into().unwrap();
+        // SAFETY: four readable float32 values; v128_load allows any alignment.
+        unsafe { v128_load(four.as_ptr() as *const v128) }
+    });
+    (run * 16 + count_not_le(xs, within) as usize) as u8
 }
 
 /// Rows summed side by side in the second pass: independent float64 add chains that
