@@ -33,18 +33,25 @@ echo "## per-row time: wasm module in Node vs native core (Model::predict_flat, 
 bash scripts/build_web.sh >/dev/null
 native_cmd=(cargo run -q --release -p predictor --example rows_timing --no-default-features --features std)
 wasm_cmd=(node scripts/bench_web.mjs)
-echo "command: ${native_cmd[*]}"
-native=$("${native_cmd[@]}")
-echo "command: ${wasm_cmd[*]}"
-wasm=$("${wasm_cmd[@]}")
-python3 - "$native" "$wasm" <<'PY'
-import json, sys
-native, wasm = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-assert native["checksum"] == wasm["checksum"], "native and wasm predicted different sums"
-print("| case | native | wasm (Node) | wasm / native |")
-print("|---|---|---|---|")
+rounds=5
+echo "commands (alternated, $rounds rounds, medians): ${native_cmd[*]}; ${wasm_cmd[*]}"
+"${native_cmd[@]}" >/dev/null  # build and warm up outside the rounds
+results=()
+for _ in $(seq "$rounds"); do
+    results+=("$("${native_cmd[@]}")" "$("${wasm_cmd[@]}")")
+done
+python3 - "${results[@]}" <<'PY'
+import json, statistics, sys
+runs = [json.loads(a) for a in sys.argv[1:]]
+native, wasm = runs[0::2], runs[1::2]
+assert len({r["checksum"] for r in runs}) == 1, "native and wasm predicted different sums"
+print("| case | native | wasm (Node) | wasm / native (medians) | range of per-round ratios |")
+print("|---|---|---|---|---|")
 for key, label, unit in [("one_row_us", "1 row per call", "us"), ("batch_100k_ns_per_row", "100,000 rows, per row", "ns")]:
-    print(f"| {label} | {native[key]:.3f} {unit} | {wasm[key]:.3f} {unit} | {wasm[key] / native[key]:.2f}x |")
+    n = statistics.median(r[key] for r in native)
+    w = statistics.median(r[key] for r in wasm)
+    ratios = [b[key] / a[key] for a, b in zip(native, wasm)]
+    print(f"| {label} | {n:.3f} {unit} | {w:.3f} {unit} | {w / n:.2f}x | {min(ratios):.2f}-{max(ratios):.2f}x |")
 PY
 
 echo
