@@ -32,7 +32,11 @@ cargo build -p predictor --release --target wasm32-unknown-unknown --no-default-
 
 # The features rustc 1.95 enables by default for wasm32-unknown-unknown plus simd128, named
 # explicitly (binaryen's own defaults differ). -O3: size matters, but per-row speed more.
-node "$WASM_OPT" -O3 --strip-debug --strip-producers \
+# --low-memory-unused lets -O3 fold `base + constant` into load offsets (LLVM leaves them
+# as adds; the kernels' leaf sums are ~7% faster): true here, as Rust's wasm32 layout puts
+# the stack at the bottom of memory growing down, so the low 1 KB is touched only by a
+# stack 1 KB from overflowing, and this module's stack stays shallow.
+node "$WASM_OPT" -O3 --low-memory-unused --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-multivalue --enable-reference-types --enable-simd \
     web/pkg/predictor_bg.wasm -o web/pkg/predictor_bg.wasm

@@ -132,13 +132,6 @@ impl Model {
         if rows.is_empty() {
             return Err(PredictError::EmptyPayload);
         }
-        if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
-            return Err(PredictError::InvalidCell {
-                row: format!("{}", i / width),
-                column: String::from(&*self.features[i % width]),
-                reason: String::from("is not a finite number"),
-            });
-        }
         let mut scaled = vec![0.0; rows.len()];
         let input: &[f64] = match (scaling, &self.scaler) {
             (Scaling::Training, Some(scaler)) => {
@@ -151,7 +144,17 @@ impl Model {
                 &scaled
             }
         };
+        // One pass over the model's input for a valid batch: a raw value that is not
+        // finite makes its scaled value non-finite too, so only when this finds something
+        // are the raw values searched, to name the first bad one as the error.
         if let Some(i) = self.estimator.first_unrepresentable(input) {
+            if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
+                return Err(PredictError::InvalidCell {
+                    row: format!("{}", i / width),
+                    column: String::from(&*self.features[i % width]),
+                    reason: String::from("is not a finite number"),
+                });
+            }
             return Err(PredictError::InvalidCell {
                 row: format!("{}", i / width),
                 column: String::from(&*self.features[i % width]),

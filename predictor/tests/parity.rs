@@ -137,6 +137,30 @@ fn rows_scikit_learn_refuses_are_refused() {
 }
 
 #[test]
+fn a_value_that_is_not_finite_is_named_before_any_overflow() {
+    let golden = golden("training.json");
+    let overflowing: Vec<f64> = golden["rejected_rows"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let model = Model::embedded();
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut rows = overflowing.clone();
+        rows.extend([0.0, bad, 296.0, 15.3, 396.9, 4.98]);
+        for scaling in [Scaling::Training, Scaling::PerRequest] {
+            let err = model.predict_flat(&rows, scaling).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "row 1: value for RM is not a finite number",
+                "{bad} {scaling:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn reference_values_from_the_reference_document() {
     let model = Model::embedded();
     let housing_1_to_3 = [
