@@ -13,15 +13,24 @@ const BLOCK: usize = 8;
 /// same formula as `leaf_from_tests` in the parent module.
 #[inline(always)]
 fn leaf_index(l: &[v128; NODES]) -> v128 {
+    leaf_bits(l, [u32x4_splat(4), u32x4_splat(2), u32x4_splat(1)])
+}
+
+/// `leaf_from_tests` on lane masks of any width: the leaf a lane reaches, as the sum of
+/// `weights` (for its "went left" at depth 0, 1, 2) of the right turns it took. Weights
+/// 4, 2, 1 give the leaf index; the byte-rank kernel uses 32, 16, 8, a byte offset.
+#[inline(always)]
+pub(super) fn leaf_bits(l: &[v128; NODES], weights: [v128; 3]) -> v128 {
     let l1 = v128_bitselect(l[1], l[2], l[0]);
     let under_left = v128_bitselect(l[3], l[4], l1);
     let under_right = v128_bitselect(l[5], l[6], l1);
     let l2 = v128_bitselect(under_left, under_right, l[0]);
-    let bits = v128_or(
-        v128_or(v128_and(l[0], u32x4_splat(4)), v128_and(l1, u32x4_splat(2))),
-        v128_and(l2, u32x4_splat(1)),
+    let went_left = v128_or(
+        v128_or(v128_and(l[0], weights[0]), v128_and(l1, weights[1])),
+        v128_and(l2, weights[2]),
     );
-    v128_xor(bits, u32x4_splat(7))
+    let all = v128_or(v128_or(weights[0], weights[1]), weights[2]);
+    v128_xor(went_left, all)
 }
 
 pub fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, out: &mut [f64]) {

@@ -5,6 +5,7 @@
 
 use core::arch::wasm32::*;
 
+use super::simd128::leaf_bits;
 use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
 use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
 
@@ -27,18 +28,7 @@ const ROW_KERNEL_BELOW: usize = 8;
 /// order); `leaf_from_tests` in the parent module, scaled by 8.
 #[inline(always)]
 fn leaf_offset(l: &[v128; NODES]) -> v128 {
-    let l1 = v128_bitselect(l[1], l[2], l[0]);
-    let under_left = v128_bitselect(l[3], l[4], l1);
-    let under_right = v128_bitselect(l[5], l[6], l1);
-    let l2 = v128_bitselect(under_left, under_right, l[0]);
-    let bits = v128_or(
-        v128_or(
-            v128_and(l[0], u8x16_splat(32)),
-            v128_and(l1, u8x16_splat(16)),
-        ),
-        v128_and(l2, u8x16_splat(8)),
-    );
-    v128_xor(bits, u8x16_splat(56))
+    leaf_bits(l, [u8x16_splat(32), u8x16_splat(16), u8x16_splat(8)])
 }
 
 /// The leaf at byte offset `offset` (a `leaf_offset` lane) of one tree's leaves.
