@@ -61,27 +61,22 @@ cargo build -q --release -p host
 # shellcheck source=scripts/lib/node_tools.sh
 source scripts/lib/node_tools.sh
 ensure_node_tools
+# shellcheck source=scripts/lib/servers.sh
+source scripts/lib/servers.sh
+start_servers
+logs=$SERVER_LOGS
 lua=$(mktemp --suffix=.lua)
-logs=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$lua" "$logs"
-}
-trap cleanup EXIT
+STOP_ALSO_REMOVE=("$lua")
 cat >"$lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # run NAME COMMAND...: starts a server on $port, checks its answer, loads it, stops it by PID.
 run() {
     local name=$1; shift
-    "$@" >"$logs/$name.log" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
+    serve "$name" "$@"
+    local pid=$SERVER_PID
     for _ in $(seq 1 240); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
         sleep 0.5

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/lib/node_tools.sh
 source scripts/lib/node_tools.sh
-# shellcheck source=scripts/lib/wait_http.sh
-source scripts/lib/wait_http.sh
+# shellcheck source=scripts/lib/servers.sh
+source scripts/lib/servers.sh
 # shellcheck source=scripts/lib/wasmtime.sh
 source scripts/lib/wasmtime.sh
 ensure_node_tools
@@ -37,28 +37,17 @@ fi
 
 echo "--- serve it (wasmtime serve, jco serve) and the native server on 127.0.0.1"
 cargo build -q -p host
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wasmtime_port=$(free_port)
 jco_port=$(free_port)
 native_port=$(free_port)
-logs=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$logs"
-}
-trap cleanup EXIT
+start_servers
 # -S cli: the component imports wasi:cli (environment, stdio) beside wasi:http.
-"$WASMTIME" serve -S cli --addr "127.0.0.1:$wasmtime_port" "$component" >"$logs/wasmtime.log" 2>&1 &
-pids+=($!)
-"${JCO[@]}" serve --host 127.0.0.1 --port "$jco_port" "$component" >"$logs/jco.log" 2>&1 &
-pids+=($!)
-"$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" >"$logs/native.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$wasmtime_port/" "$logs/wasmtime.log"
-wait_for "http://127.0.0.1:$jco_port/" "$logs/jco.log"
-wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
+serve wasmtime "$WASMTIME" serve -S cli --addr "127.0.0.1:$wasmtime_port" "$component"
+serve jco "${JCO[@]}" serve --host 127.0.0.1 --port "$jco_port" "$component"
+serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port"
+wait_for "http://127.0.0.1:$wasmtime_port/" "$SERVER_LOGS/wasmtime.log"
+wait_for "http://127.0.0.1:$jco_port/" "$SERVER_LOGS/jco.log"
+wait_for "http://127.0.0.1:$native_port/" "$SERVER_LOGS/native.log"
 
 for host in wasmtime jco; do
     port_var="${host}_port"

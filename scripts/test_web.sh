@@ -5,8 +5,8 @@
 # usage: scripts/test_web.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib/wait_http.sh
-source scripts/lib/wait_http.sh
+# shellcheck source=scripts/lib/servers.sh
+source scripts/lib/servers.sh
 [ $# -eq 0 ] || { echo "usage: scripts/test_web.sh" >&2; exit 2; }
 target_dir="${CARGO_TARGET_DIR:-target}"
 
@@ -29,21 +29,13 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-logs=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$logs"
-}
-trap cleanup EXIT
+start_servers
+logs=$SERVER_LOGS
 
 echo "--- Node: golden cases, and error messages against the native server"
 cargo build -q -p host
 native_port=$(free_port)
-"$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" >"$logs/native.log" 2>&1 &
-pids+=($!)
+serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port"
 wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
 NATIVE_URL="http://127.0.0.1:$native_port" node --test --test-reporter=spec web/test/ | tee "$logs/node.txt"
 grep -q '^ℹ skipped 0$' "$logs/node.txt" || { echo "FAIL: a Node test was skipped" >&2; exit 1; }
@@ -66,8 +58,7 @@ console.log(`installed edge-predictor predicts ${p}`);
 
 echo "--- Chromium: the demo page from a local server"
 web_port=$(free_port)
-python3 -m http.server --bind 127.0.0.1 --directory web "$web_port" >"$logs/web.log" 2>&1 &
-pids+=($!)
+serve web python3 -m http.server --bind 127.0.0.1 --directory web "$web_port"
 wait_for "http://127.0.0.1:$web_port/index.html" "$logs/web.log"
 python3 scripts/web_browser_check.py --base "http://127.0.0.1:$web_port" \
     --screenshot "${WEB_SCREENSHOT:-.cache/web/screenshot.png}"
