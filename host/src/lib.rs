@@ -11,7 +11,7 @@ pub mod logging;
 pub mod observe;
 pub mod serve;
 
-use predictor::{Model, PredictError};
+use predictor::{Model, ModelError};
 
 /// The embedded model, or the model file at `path` (validated), for the process's life.
 pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, String> {
@@ -21,7 +21,7 @@ pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, Stri
             let bytes = std::fs::read(path)
                 .map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
             let model = Model::from_json(&bytes)
-                .map_err(|e: PredictError| format!("model file {}: {e}", path.display()))?;
+                .map_err(|e: ModelError| format!("model file {}: {e}", path.display()))?;
             Ok(Box::leak(Box::new(model)))
         }
     }

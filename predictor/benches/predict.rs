@@ -6,11 +6,12 @@ use std::path::Path;
 
 use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use predictor::estimator::{Estimator, Kernel};
+use predictor::estimator::Kernel;
 use predictor::{Model, Scaling};
 
-#[path = "support/cpu_time.rs"]
-mod cpu_time;
+mod support;
+
+use support::cpu_time;
 
 const BATCH_ROWS: usize = 100_000;
 /// housing.csv columns the model takes: CHAS, RM, TAX, PTRATIO, B, LSTAT.
@@ -55,11 +56,15 @@ fn bench_group<M: Measurement>(c: &mut Criterion<M>, name: &str) {
         b.iter(|| model.predict_flat(black_box(&one), Scaling::PerRequest))
     });
     // The reference evaluator (a plain node walk, tree by tree) on already scaled input.
-    let Estimator::GradientBoosting(gbr) = model.estimator();
+    let gbr = model
+        .estimator()
+        .as_gradient_boosting()
+        .expect("the embedded model is a gradient-boosting regressor");
+    let reference = gbr.reference().expect("native builds carry the node table");
     let mut scaled = vec![0.0; one.len()];
     model.scaler().unwrap().transform_into(&one, &mut scaled);
     group.bench_function("one_row_reference", |b| {
-        b.iter(|| gbr.predict_row_reference(black_box(&scaled)))
+        b.iter(|| reference.predict_row(black_box(&scaled)))
     });
     let fast = gbr.fast().expect("the embedded model has the fast layout");
     group.bench_function("one_row_fast", |b| {
@@ -101,7 +106,7 @@ fn bench_group<M: Measurement>(c: &mut Criterion<M>, name: &str) {
         b.iter_batched_ref(
             || vec![0.0; BATCH_ROWS],
             |out| {
-                gbr.predict_reference_into(black_box(&scaled), 6, out);
+                reference.predict_into(black_box(&scaled), 6, out);
             },
             BatchSize::LargeInput,
         )

@@ -4,8 +4,6 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::format::FormatError;
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredictError {
     /// The body is not JSON at all (400).
@@ -40,8 +38,6 @@ pub enum PredictError {
     TooManyRows { rows: usize, limit: usize },
     /// A query parameter with a value we do not know (400).
     InvalidParameter(String),
-    /// A model file that cannot be used.
-    InvalidModel(String),
 }
 
 impl PredictError {
@@ -51,7 +47,6 @@ impl PredictError {
             Self::InvalidJson(_) | Self::InvalidParameter(_) => 400,
             Self::TooManyRows { .. } => 413,
             Self::UnsupportedMediaType(_) => 415,
-            Self::InvalidModel(_) => 500,
             _ => 422,
         }
     }
@@ -89,14 +84,7 @@ impl fmt::Display for PredictError {
             Self::TooManyRows { rows, limit } => {
                 write!(f, "{rows} rows in one request, the limit is {limit}")
             }
-            Self::InvalidModel(m) => write!(f, "invalid model: {m}"),
         }
-    }
-}
-
-impl From<FormatError> for PredictError {
-    fn from(FormatError(message): FormatError) -> Self {
-        Self::InvalidModel(message)
     }
 }
 

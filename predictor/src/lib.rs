@@ -11,9 +11,10 @@
 //!   reproduced literally (`estimator`, `scaler`), not approximated.
 //! - The default model is compiled in as static data (`build.rs`): an edge runtime that
 //!   starts an instance per request must not parse a model per request.
-//! - Layers depend downwards only: `tree`/`format` (data) -> `scaler`, `estimator` ->
-//!   `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes). Adapters
-//!   (`host`, the `spin` and `web` features) sit on top and only translate.
+//! - Layers depend downwards only: the `model_format` crate (the file, its validation, the
+//!   tree layouts; `build.rs` embeds with it too) -> `scaler`, `estimator` (one module per
+//!   kind) -> `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes).
+//!   Adapters (`host`, the `spin` and `web` features) sit on top and only translate.
 #![no_std]
 
 extern crate alloc;
@@ -24,7 +25,6 @@ pub mod api;
 mod embedded;
 pub mod error;
 pub mod estimator;
-pub mod format;
 pub mod json;
 pub mod model;
 pub mod number;
@@ -32,7 +32,6 @@ pub mod payload;
 pub mod scaler;
 #[cfg(feature = "spin")]
 mod spin;
-pub mod tree;
 pub mod v2;
 #[cfg(feature = "web")]
 mod web;
@@ -40,4 +39,5 @@ mod web;
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;
 pub use model::Model;
+pub use model_format::{tree, ModelError};
 pub use scaler::Scaling;

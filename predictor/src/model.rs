@@ -9,20 +9,22 @@ use alloc::vec::Vec;
 
 use ndarray::ArrayView2;
 
+use model_format::{ModelError, ModelFile, ValidModel};
+
 use crate::error::PredictError;
-use crate::estimator::{Estimator, GradientBoostingRegressor};
-use crate::format::{ModelFile, ValidEstimator, ValidModel};
+use crate::estimator::Estimator;
 use crate::scaler::{Scaling, StandardScaler};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) version: Cow<'static, str>,
-    pub(crate) description: Cow<'static, str>,
+    name: Cow<'static, str>,
+    version: Cow<'static, str>,
+    description: Cow<'static, str>,
+    /// Read by `payload` by index (its messages name the column).
     pub(crate) features: Cow<'static, [Cow<'static, str>]>,
-    pub(crate) target: Option<Cow<'static, str>>,
-    pub(crate) scaler: Option<StandardScaler>,
-    pub(crate) estimator: Estimator,
+    target: Option<Cow<'static, str>>,
+    scaler: Option<StandardScaler>,
+    estimator: Estimator,
 }
 
 impl Model {
@@ -33,24 +35,12 @@ impl Model {
     }
 
     /// Loads and validates a model file (format: model_data/README.md).
-    pub fn from_json(bytes: &[u8]) -> Result<Model, PredictError> {
+    pub fn from_json(bytes: &[u8]) -> Result<Model, ModelError> {
         Ok(Self::from_valid(ModelFile::parse(bytes)?))
     }
 
-    fn from_valid(model: ValidModel) -> Model {
-        let estimator = match model.estimator {
-            ValidEstimator::GradientBoosting {
-                init,
-                learning_rate,
-                nodes,
-                roots,
-            } => Estimator::GradientBoosting(GradientBoostingRegressor::new(
-                init,
-                learning_rate,
-                nodes,
-                roots,
-            )),
-        };
+    /// The runtime form of a validated model.
+    pub fn from_valid(model: ValidModel) -> Model {
         Model {
             name: Cow::Owned(model.name),
             version: Cow::Owned(model.version),
@@ -58,6 +48,31 @@ impl Model {
             features: model.features.into_iter().map(Cow::Owned).collect(),
             target: model.target.map(Cow::Owned),
             scaler: model.scaler.map(|s| StandardScaler::new(s.mean, s.scale)),
+            estimator: Estimator::from_valid(model.estimator),
+        }
+    }
+
+    /// Assembles a model from statics (the embedded model, rendered by build.rs with
+    /// `model_format::embed` from a validated file).
+    pub const fn from_static(
+        name: &'static str,
+        version: &'static str,
+        description: &'static str,
+        features: &'static [Cow<'static, str>],
+        target: Option<&'static str>,
+        scaler: Option<StandardScaler>,
+        estimator: Estimator,
+    ) -> Model {
+        Model {
+            name: Cow::Borrowed(name),
+            version: Cow::Borrowed(version),
+            description: Cow::Borrowed(description),
+            features: Cow::Borrowed(features),
+            target: match target {
+                Some(t) => Some(Cow::Borrowed(t)),
+                None => None,
+            },
+            scaler,
             estimator,
         }
     }
@@ -147,7 +162,7 @@ impl Model {
         // One pass over the model's input for a valid batch: a raw value that is not
         // finite makes its scaled value non-finite too, so only when this finds something
         // are the raw values searched, to name the first bad one as the error.
-        if let Some(i) = self.estimator.first_unrepresentable(input) {
+        if let Some(i) = self.estimator.as_predict().first_unrepresentable(input) {
             if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
                 return Err(PredictError::InvalidCell {
                     row: format!("{}", i / width),
@@ -165,7 +180,9 @@ impl Model {
             });
         }
         let mut out = vec![0.0; rows.len() / width];
-        self.estimator.predict_into(input, width, &mut out);
+        self.estimator
+            .as_predict()
+            .predict_into(input, width, &mut out);
         Ok(out)
     }
 }

@@ -45,8 +45,8 @@ impl FromStr for Scaling {
 /// scikit-learn's StandardScaler: z = (x - mean) / scale, in float64.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StandardScaler {
-    pub(crate) mean: Cow<'static, [f64]>,
-    pub(crate) scale: Cow<'static, [f64]>,
+    mean: Cow<'static, [f64]>,
+    scale: Cow<'static, [f64]>,
 }
 
 impl StandardScaler {
@@ -59,6 +59,14 @@ impl StandardScaler {
         Self {
             mean: Cow::Owned(mean),
             scale: Cow::Owned(scale),
+        }
+    }
+
+    /// The same from statics (the embedded model's), one mean and one scale per feature.
+    pub const fn from_static(mean: &'static [f64], scale: &'static [f64]) -> Self {
+        Self {
+            mean: Cow::Borrowed(mean),
+            scale: Cow::Borrowed(scale),
         }
     }
 

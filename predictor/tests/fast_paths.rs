@@ -3,15 +3,23 @@
 //! on the embedded model and on random forests, for random rows, rows on and next to
 //! thresholds, and extreme values.
 
-use predictor::estimator::{Estimator, GradientBoostingRegressor, Kernel};
+use predictor::estimator::gradient_boosting::ReferenceEvaluator;
+use predictor::estimator::{GradientBoostingRegressor, Kernel};
 use predictor::tree::Node;
 use predictor::{Model, Scaling};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 fn embedded() -> &'static GradientBoostingRegressor {
-    let Estimator::GradientBoosting(gbr) = Model::embedded().estimator();
-    gbr
+    Model::embedded()
+        .estimator()
+        .as_gradient_boosting()
+        .expect("the embedded model is a gradient-boosting regressor")
+}
+
+/// The reference evaluator, which every build these tests run in carries.
+fn reference(gbr: &GradientBoostingRegressor) -> ReferenceEvaluator<'_> {
+    gbr.reference().expect("this build carries the node table")
 }
 
 fn config(cases: u32) -> Config {
@@ -61,7 +69,7 @@ fn the_expected_kernels_are_available() {
 fn assert_all_paths_exact(gbr: &GradientBoostingRegressor, rows: &[f64], width: usize) {
     let n = rows.len() / width;
     let mut expected = vec![0.0; n];
-    gbr.predict_reference_into(rows, width, &mut expected);
+    reference(gbr).predict_into(rows, width, &mut expected);
     let fast = gbr
         .fast()
         .expect("trees of depth <= 3 have the fast layout");
@@ -154,7 +162,9 @@ fn probe_values(gbr_thresholds: &[f64]) -> Vec<f64> {
 }
 
 fn split_thresholds(gbr: &GradientBoostingRegressor) -> Vec<f64> {
-    gbr.nodes()
+    gbr.node_table()
+        .expect("this build carries the node table")
+        .nodes()
         .iter()
         .filter(|n| !n.is_leaf())
         .map(|n| n.threshold)
@@ -247,7 +257,7 @@ fn large_batches_match_the_reference() {
         .collect();
     let gbr = embedded();
     let mut expected = vec![0.0; n];
-    gbr.predict_reference_into(&rows, 6, &mut expected);
+    reference(gbr).predict_into(&rows, 6, &mut expected);
     let mut got = vec![0.0; n];
     gbr.predict_into(&rows, 6, &mut got);
     assert_eq!(bits(&got), bits(&expected));
@@ -265,7 +275,7 @@ fn the_model_api_matches_the_reference_pipeline() {
     let mut scaled = vec![0.0; raw.len()];
     scaler.transform_into(&raw, &mut scaled);
     let mut expected = vec![0.0; 3];
-    embedded().predict_reference_into(&scaled, 6, &mut expected);
+    reference(embedded()).predict_into(&scaled, 6, &mut expected);
     assert_eq!(bits(&got), bits(&expected));
     assert_eq!(got[0].to_bits(), 25.0021457871835f64.to_bits());
 }
@@ -317,7 +327,7 @@ fn trees_deeper_than_three_use_the_reference_evaluator() {
     for x in [-2.0, -1.0, 0.0, 1.0, 2.0] {
         assert_eq!(
             gbr.predict_row(&[x]).to_bits(),
-            gbr.predict_row_reference(&[x]).to_bits()
+            reference(&gbr).predict_row(&[x]).to_bits()
         );
     }
     assert_eq!(gbr.predict_row(&[2.0]), 1.0 + 0.1 * 9.0);

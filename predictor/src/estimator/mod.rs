@@ -1,44 +1,78 @@
-//! The estimators a model pipeline can end in. Each kind is its own module with exactly
-//! its library's arithmetic; a new kind is a new module plus one variant here.
+//! The estimators a model pipeline can end in: one module per kind, with exactly its
+//! library's arithmetic (`gradient_boosting`).
+//!
+//! The design: an enum for storage, a trait for behaviour. `Estimator` is an enum because
+//! the embedded model is a `static` built by `const fn`s (a `Box<dyn _>` cannot be), a
+//! model must be `Clone` and comparable (`PartialEq`: a loaded file equals the embedded
+//! model), and code that needs one kind's internals (its evaluators, in tests and
+//! benchmarks) asks for it by name (`as_gradient_boosting`) instead of downcasting. What
+//! every kind does is the small trait `Predict` (as linfa's `Predict`): the pipeline
+//! calls only that, through `as_predict`, the one `match` over the kinds that dispatches.
+//!
+//! The path model file -> validated -> runtime is written once per kind: the file type and
+//! its validation in `model_format` (`model_format::gradient_boosting`), the runtime here.
+//! Adding a kind is a module in each crate, a variant of `model_format::ValidEstimator`,
+//! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
-pub mod fast;
 pub mod gradient_boosting;
-pub mod padded;
-pub mod ranked;
 
-pub use fast::Kernel;
-pub use gradient_boosting::GradientBoostingRegressor;
-pub use padded::PaddedForest;
-pub use ranked::RankedForest;
+pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
 
-/// The last stage of a model pipeline.
+use model_format::ValidEstimator;
+
+/// What every estimator kind does, on rows already preprocessed (scaled) by the pipeline.
+pub trait Predict {
+    /// Predicts every row of `rows` (row-major, `n_features` wide) into `out` (one value
+    /// per row).
+    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]);
+
+    /// The index of the first value of `rows` this estimator cannot take, if any (the
+    /// pipeline turns it into the error naming the cell).
+    fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize>;
+
+    /// A short name of the kind (`gradient_boosting_regressor`), for metadata.
+    fn kind(&self) -> &'static str;
+}
+
+/// The last stage of a model pipeline. `non_exhaustive`: more kinds are coming, so code
+/// outside this crate asks for a kind (`as_gradient_boosting`) rather than assuming it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Estimator {
     GradientBoosting(GradientBoostingRegressor),
 }
 
 impl Estimator {
-    /// Predicts every row of `rows` (row-major, already scaled, `n_features` wide)
-    /// into `out` (one value per row).
-    pub fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
-        match self {
-            Self::GradientBoosting(model) => model.predict_into(rows, n_features, out),
+    /// The runtime form of a validated estimator: the registration of every kind.
+    pub fn from_valid(valid: ValidEstimator) -> Estimator {
+        match valid {
+            ValidEstimator::GradientBoosting(gbr) => {
+                Self::GradientBoosting(GradientBoostingRegressor::from_valid(gbr))
+            }
         }
     }
 
-    /// The index of the first scaled value this estimator cannot take, if any. Tree
-    /// models cast to float32 and scikit-learn refuses a value that overflows it
-    /// ("Input contains infinity or a value too large for dtype('float32')").
-    pub fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
+    /// What this estimator does, whatever its kind.
+    pub fn as_predict(&self) -> &dyn Predict {
         match self {
-            Self::GradientBoosting(_) => rows.iter().position(|v| !(*v as f32).is_finite()),
+            Self::GradientBoosting(gbr) => gbr,
         }
     }
 
-    /// A short name of the kind, for metadata endpoints.
-    pub fn kind(&self) -> &'static str {
+    /// The gradient-boosting regressor, if this is one.
+    pub fn as_gradient_boosting(&self) -> Option<&GradientBoostingRegressor> {
         match self {
-            Self::GradientBoosting(_) => "gradient_boosting_regressor",
+            Self::GradientBoosting(gbr) => Some(gbr),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_embedded_estimator_names_its_kind() {
+        let estimator = crate::Model::embedded().estimator();
+        assert_eq!(estimator.as_predict().kind(), "gradient_boosting_regressor");
+        assert!(estimator.as_gradient_boosting().is_some());
     }
 }

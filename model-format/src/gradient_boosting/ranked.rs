@@ -1,6 +1,6 @@
 //! The padded forest with its thresholds quantised to ranks: what the wasm kernels read. A
 //! split becomes a compare of bytes, so one wasm SIMD op tests 16 lanes instead of 4.
-//! `build.rs` includes this file too, so it depends only on `alloc` and the padded layout.
+//! Built with the padded layout, at load time or at build time for the embedded model.
 //!
 //! Per feature `f`, `cuts[f * STRIDE..][..STRIDE]` holds its splits' distinct float32
 //! thresholds (`padded::threshold_f32`, at most `CUTS`), sorted, padded with +inf; a node
@@ -41,12 +41,12 @@ pub const MAX_FEATURES: usize = 16;
 #[derive(Clone, Debug, PartialEq)]
 pub struct RankedForest {
     /// Features with cuts (every split reads one of `0..width`).
-    pub(crate) width: usize,
-    pub(crate) cuts: Cow<'static, [f32]>,
+    width: usize,
+    cuts: Cow<'static, [f32]>,
     /// Each node's feature times `GROUP`.
-    pub(crate) columns: Cow<'static, [u8]>,
+    columns: Cow<'static, [u8]>,
     /// Each node's `(i + 1) ^ 0x80`.
-    pub(crate) limits: Cow<'static, [u8]>,
+    limits: Cow<'static, [u8]>,
 }
 
 impl RankedForest {
@@ -119,18 +119,22 @@ impl RankedForest {
         }
     }
 
+    #[inline]
     pub fn width(&self) -> usize {
         self.width
     }
 
+    #[inline]
     pub fn cuts(&self) -> &[f32] {
         &self.cuts
     }
 
+    #[inline]
     pub fn columns(&self) -> &[u8] {
         &self.columns
     }
 
+    #[inline]
     pub fn limits(&self) -> &[u8] {
         &self.limits
     }
@@ -195,9 +199,15 @@ mod tests {
 
     #[test]
     fn ranks_decide_every_embedded_split_like_the_float32_test() {
-        let crate::estimator::Estimator::GradientBoosting(gbr) =
-            crate::Model::embedded().estimator();
-        let fast = gbr.fast().unwrap();
+        // The embedded model is this file, laid out by the same code.
+        let gbr = super::super::committed_model();
+        let fast = PaddedForest::build(
+            gbr.init,
+            gbr.learning_rate,
+            gbr.trees.nodes(),
+            gbr.trees.roots(),
+        )
+        .unwrap();
         let ranked = fast.ranked().expect("the embedded model quantises");
         assert_eq!(ranked.width(), 6);
         let mut probes = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0];

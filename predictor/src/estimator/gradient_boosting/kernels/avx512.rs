@@ -10,7 +10,7 @@ use core::arch::x86::*;
 use core::arch::x86_64::*;
 
 use super::avx2;
-use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
+use model_format::gradient_boosting::padded::{PaddedForest, LEAVES, NODES};
 
 /// Rows per batch block.
 const BLOCK: usize = 32;
@@ -59,10 +59,10 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
 #[inline]
 unsafe fn block_sums(forest: &PaddedForest, block: &[f32], sums: &mut [f64; BLOCK]) {
     let xs = block.as_ptr();
-    let thresholds = forest.thresholds.as_ptr();
-    let features = forest.features.as_ptr();
-    let leaves = forest.leaves.as_ptr();
-    let init = _mm512_set1_pd(forest.init);
+    let thresholds = forest.thresholds().as_ptr();
+    let features = forest.features().as_ptr();
+    let leaves = forest.leaves().as_ptr();
+    let init = _mm512_set1_pd(forest.init());
     // Per register of rows: [even rows, odd rows] (see the permutes below).
     let mut acc = [init; 4];
     let (four, two, one) = (
@@ -70,7 +70,7 @@ unsafe fn block_sums(forest: &PaddedForest, block: &[f32], sums: &mut [f64; BLOC
         _mm512_set1_epi32(2),
         _mm512_set1_epi32(1),
     );
-    for t in 0..forest.n_trees {
+    for t in 0..forest.n_trees() {
         let mut thr = [0.0f32; NODES];
         let mut col = [xs; NODES];
         for k in 0..NODES {

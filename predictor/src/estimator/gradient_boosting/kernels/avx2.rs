@@ -8,7 +8,7 @@ use core::arch::x86::*;
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
 
-use crate::estimator::padded::{PaddedForest, GROUP, LEAVES, NODES};
+use model_format::gradient_boosting::padded::{PaddedForest, GROUP, LEAVES, NODES};
 
 /// The widest row the one-row kernel holds in one register.
 pub const ROW_LANES: usize = 8;
@@ -44,13 +44,13 @@ unsafe fn leaf_index(l: [__m256; NODES]) -> __m256i {
 #[target_feature(enable = "avx2")]
 pub unsafe fn predict_row(forest: &PaddedForest, row: &[f32; ROW_LANES]) -> f64 {
     let x = _mm256_loadu_ps(row.as_ptr());
-    let thresholds = forest.thresholds.as_ptr();
-    let features = forest.features.as_ptr();
-    let leaves = forest.leaves.as_ptr();
+    let thresholds = forest.thresholds().as_ptr();
+    let features = forest.features().as_ptr();
+    let leaves = forest.leaves().as_ptr();
     let lane_offsets = _mm256_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56);
     let mut index = [0u32; GROUP];
-    let mut sum = forest.init;
-    let n_trees = forest.n_trees;
+    let mut sum = forest.init();
+    let n_trees = forest.n_trees();
     let mut t = 0;
     while t < n_trees {
         let base = (t / GROUP) * NODES * GROUP;
@@ -127,15 +127,15 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
 #[inline]
 unsafe fn block_sums(forest: &PaddedForest, block: &[f32], sums: &mut [f64; BLOCK]) {
     let xs = block.as_ptr();
-    let thresholds = forest.thresholds.as_ptr();
-    let features = forest.features.as_ptr();
-    let lo = forest.leaves_lo.as_ptr();
-    let hi = forest.leaves_hi.as_ptr();
-    let init = _mm256_set1_pd(forest.init);
+    let thresholds = forest.thresholds().as_ptr();
+    let features = forest.features().as_ptr();
+    let lo = forest.leaves_lo().as_ptr();
+    let hi = forest.leaves_hi().as_ptr();
+    let init = _mm256_set1_pd(forest.init());
     // Per half of the block: rows (0, 1, 4, 5) and (2, 3, 6, 7) of that half, the order
     // the 32-bit unpacks produce; put back in order at the end.
     let mut acc = [init; 4];
-    for t in 0..forest.n_trees {
+    for t in 0..forest.n_trees() {
         let mut thr = [_mm256_setzero_ps(); NODES];
         let mut col = [xs; NODES];
         for k in 0..NODES {

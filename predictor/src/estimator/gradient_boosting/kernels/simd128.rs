@@ -4,7 +4,7 @@
 
 use core::arch::wasm32::*;
 
-use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
+use model_format::gradient_boosting::padded::{PaddedForest, LEAVES, NODES};
 
 /// Rows per block: two vectors of four float32 lanes.
 const BLOCK: usize = 8;
@@ -52,17 +52,17 @@ pub fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, out: &mu
 }
 
 fn block_sums(forest: &PaddedForest, block: &[f32]) -> [f64; BLOCK] {
-    let leaves = &forest.leaves[..];
-    let init = f64x2_splat(forest.init);
+    let leaves = &forest.leaves()[..];
+    let init = f64x2_splat(forest.init());
     // acc[2 * half] holds rows (0, 1) of that half, acc[2 * half + 1] rows (2, 3).
     let mut acc = [init; 4];
-    for t in 0..forest.n_trees {
+    for t in 0..forest.n_trees() {
         let mut thr = [f32x4_splat(0.0); NODES];
         let mut col = [0usize; NODES];
         for k in 0..NODES {
             let slot = PaddedForest::slot(t, k);
-            thr[k] = f32x4_splat(forest.thresholds[slot]);
-            col[k] = forest.features[slot] as usize * BLOCK;
+            thr[k] = f32x4_splat(forest.thresholds()[slot]);
+            col[k] = forest.features()[slot] as usize * BLOCK;
         }
         let tree_leaves = &leaves[t * LEAVES..][..LEAVES];
         for half in 0..2 {

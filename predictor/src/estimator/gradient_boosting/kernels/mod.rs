@@ -1,7 +1,8 @@
-//! The fast evaluator over a `PaddedForest`: picks a kernel (AVX-512 or AVX2 when the CPU has it,
-//! wasm simd128 when the target enables it, otherwise portable scalar code), casts the
-//! scaled rows to float32 on the way in, and splits large batches over cores (rayon,
-//! feature `parallel`). Every kernel returns the reference evaluator's bits.
+//! The fast evaluator (`FastForest`) over the padded layout (`model_format`'s
+//! `PaddedForest`): picks a kernel (AVX-512 or AVX2 when the CPU has it, wasm simd128 when
+//! the target enables it, otherwise portable scalar code), casts the scaled rows to
+//! float32 on the way in, and splits large batches over cores (rayon, feature `parallel`).
+//! Every kernel returns the reference evaluator's bits.
 
 mod scalar;
 
@@ -15,7 +16,8 @@ mod simd128;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128_ranked;
 
-use super::padded::PaddedForest;
+use model_format::gradient_boosting::padded::PaddedForest;
+use model_format::gradient_boosting::ranked::RankedForest;
 
 /// Batches at least this long are split over the rayon pool.
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
@@ -63,7 +65,8 @@ impl Kernel {
 
     /// Whether this kernel can run on `forest`'s layout: the x86 kernels read the float32
     /// splits, simd128 reads the ranks or else those, scalar either.
-    pub fn can_read(self, forest: &PaddedForest) -> bool {
+    pub fn can_read(self, forest: &FastForest) -> bool {
+        let forest = &forest.layout;
         match self {
             Kernel::Avx2 | Kernel::Avx512 => forest.has_float_splits(),
             Kernel::Simd128 | Kernel::Scalar => {
@@ -137,7 +140,34 @@ fn avx512_available() -> bool {
     false
 }
 
-impl PaddedForest {
+/// A gradient-boosted forest in the padded layout, with the kernels that evaluate it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FastForest {
+    layout: PaddedForest,
+}
+
+impl FastForest {
+    /// The evaluator over `layout` (built at load time, or the embedded model's statics).
+    pub const fn new(layout: PaddedForest) -> FastForest {
+        FastForest { layout }
+    }
+
+    /// The padded layout the kernels read.
+    pub fn layout(&self) -> &PaddedForest {
+        &self.layout
+    }
+
+    /// The splits as byte ranks, when the forest quantises.
+    pub fn ranked(&self) -> Option<&RankedForest> {
+        self.layout.ranked()
+    }
+
+    /// This forest without its float32 splits, as the wasm builds embed it; `None` if it
+    /// has no ranks to keep instead. Only the kernels that read ranks run on it.
+    pub fn without_float_splits(&self) -> Option<FastForest> {
+        self.layout.without_float_splits().map(FastForest::new)
+    }
+
     /// The prediction for one scaled row, with the best kernel.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
         self.predict_row_with(Kernel::best(), row)
@@ -149,7 +179,10 @@ impl PaddedForest {
     ///
     /// Panics if `row` is narrower than `min_width()`.
     pub fn predict_row_with(&self, kernel: Kernel, row: &[f64]) -> Option<f64> {
-        assert!(row.len() >= self.min_width, "row too narrow for the forest");
+        assert!(
+            row.len() >= self.layout.min_width(),
+            "row too narrow for the forest"
+        );
         if !kernel.is_available() || !kernel.can_read(self) {
             return None;
         }
@@ -159,14 +192,14 @@ impl PaddedForest {
                 let mut row32 = [0.0f32; avx2::ROW_LANES];
                 cast_into(row, &mut row32);
                 // SAFETY: AVX2 is available (checked above); row32 is ROW_LANES wide.
-                Some(unsafe { avx2::predict_row(self, &row32) })
+                Some(unsafe { avx2::predict_row(&self.layout, &row32) })
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 if self.ranked.is_some() => {
-                let ranked = self.ranked.as_ref().unwrap();
-                Some(simd128_ranked::predict_row(self, ranked, row))
+            Kernel::Simd128 if self.ranked().is_some() => {
+                let ranked = self.ranked().unwrap();
+                Some(simd128_ranked::predict_row(&self.layout, ranked, row))
             }
-            _ => Some(scalar::predict_row(self, row)),
+            _ => Some(scalar::predict_row(&self.layout, row)),
         }
     }
 
@@ -178,7 +211,7 @@ impl PaddedForest {
         self.check_batch(rows, width, out);
         let kernel = match Kernel::best() {
             // Below one block of rows the simd128 kernel still pays for a whole block.
-            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS && self.ranked.is_none() => {
+            Kernel::Simd128 if out.len() < SIMD128_MIN_ROWS && self.ranked().is_none() => {
                 Kernel::Scalar
             }
             kernel => kernel,
@@ -213,26 +246,27 @@ impl PaddedForest {
 
     fn check_batch(&self, rows: &[f64], width: usize, out: &[f64]) {
         assert!(
-            width >= self.min_width.max(1),
+            width >= self.layout.min_width().max(1),
             "rows too narrow for the forest"
         );
         assert_eq!(rows.len(), out.len() * width, "one output per row");
     }
 
     fn run_batch(&self, kernel: Kernel, rows: &[f64], width: usize, out: &mut [f64]) {
+        let forest = &self.layout;
         match kernel {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             // SAFETY: callers checked that AVX2 is available; shapes checked above.
-            Kernel::Avx2 => unsafe { avx2::predict_batch(self, rows, width, out) },
+            Kernel::Avx2 => unsafe { avx2::predict_batch(forest, rows, width, out) },
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             // SAFETY: as above, for AVX-512F.
-            Kernel::Avx512 => unsafe { avx512::predict_batch(self, rows, width, out) },
+            Kernel::Avx512 => unsafe { avx512::predict_batch(forest, rows, width, out) },
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => match &self.ranked {
-                Some(ranked) => simd128_ranked::predict_batch(self, ranked, rows, width, out),
-                None => simd128::predict_batch(self, rows, width, out),
+            Kernel::Simd128 => match forest.ranked() {
+                Some(ranked) => simd128_ranked::predict_batch(forest, ranked, rows, width, out),
+                None => simd128::predict_batch(forest, rows, width, out),
             },
-            _ => scalar::predict_batch(self, rows, width, out),
+            _ => scalar::predict_batch(forest, rows, width, out),
         }
     }
 }

@@ -1,7 +1,5 @@
-//! A decision tree node in the flat layout shared by the runtime and `build.rs`.
-//!
-//! This file depends on nothing but `core` because the build script includes it with
-//! `#[path]` to generate the embedded model; keep it that way.
+//! A decision tree node in the flat layout that validation produces and the reference
+//! evaluator walks, at run time and in the embedded model's statics alike.
 
 /// `left` of a leaf: no child.
 pub const LEAF: u32 = u32::MAX;
@@ -20,6 +18,18 @@ pub struct Node {
 }
 
 impl Node {
+    /// A node as validation makes it: a split (`left`/`right` absolute indices) keeps the
+    /// `value` scikit-learn stores for it too, so a loaded model equals the embedded one.
+    pub const fn new(feature: u32, threshold: f64, left: u32, right: u32, value: f64) -> Node {
+        Node {
+            feature,
+            threshold,
+            left,
+            right,
+            value,
+        }
+    }
+
     /// A split on `feature` at `threshold`, children at absolute indices.
     pub const fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
         Node {

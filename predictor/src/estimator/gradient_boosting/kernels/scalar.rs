@@ -3,8 +3,8 @@
 //! fallback on every target and gives the same bits as the SIMD kernels.
 
 use super::cast_into;
-use crate::estimator::padded::{PaddedForest, DEPTH, LEAVES, NODES};
-use crate::estimator::ranked::{goes_left, RankedForest, MAX_FEATURES};
+use model_format::gradient_boosting::padded::{PaddedForest, DEPTH, LEAVES, NODES};
+use model_format::gradient_boosting::ranked::{goes_left, RankedForest, MAX_FEATURES};
 
 /// Rows walked side by side, so independent walks overlap.
 const BLOCK: usize = 4;
@@ -15,9 +15,9 @@ fn leaf(forest: &PaddedForest, t: usize, row: &[f32]) -> usize {
     let mut k = 0;
     for _ in 0..DEPTH {
         let slot = PaddedForest::slot(t, k);
-        let x = row[forest.features[slot] as usize];
+        let x = row[forest.features()[slot] as usize];
         // `<=` is false for NaN, which goes right as in the reference.
-        let left = x <= forest.thresholds[slot];
+        let left = x <= forest.thresholds()[slot];
         k = 2 * k + 2 - usize::from(left);
     }
     k - NODES
@@ -30,7 +30,7 @@ fn ranked_leaf(ranked: &RankedForest, t: usize, ranks: &[u8; MAX_FEATURES]) -> u
     for _ in 0..DEPTH {
         let slot = RankedForest::slot(t, k);
         let x = ranks[ranked.feature(slot) % MAX_FEATURES];
-        let left = goes_left(x, ranked.limits[slot]);
+        let left = goes_left(x, ranked.limits()[slot]);
         k = 2 * k + 2 - usize::from(left);
     }
     k - NODES
@@ -40,7 +40,7 @@ fn ranked_leaf(ranked: &RankedForest, t: usize, ranks: &[u8; MAX_FEATURES]) -> u
 #[inline(always)]
 fn row_ranks(ranked: &RankedForest, row: &[f64]) -> [u8; MAX_FEATURES] {
     let mut ranks = [0u8; MAX_FEATURES];
-    for (f, r) in ranks.iter_mut().enumerate().take(ranked.width) {
+    for (f, r) in ranks.iter_mut().enumerate().take(ranked.width()) {
         *r = ranked.rank(f, row[f] as f32);
     }
     ranks
@@ -50,16 +50,16 @@ fn row_ranks(ranked: &RankedForest, row: &[f64]) -> [u8; MAX_FEATURES] {
 fn ranks_only(forest: &PaddedForest) -> Option<&RankedForest> {
     match forest.has_float_splits() {
         true => None,
-        false => forest.ranked.as_ref(),
+        false => forest.ranked(),
     }
 }
 
 pub fn predict_row(forest: &PaddedForest, row: &[f64]) -> f64 {
     if let Some(ranked) = ranks_only(forest) {
         let ranks = row_ranks(ranked, row);
-        let mut sum = forest.init;
-        for t in 0..forest.n_trees {
-            sum += forest.leaves[t * LEAVES + ranked_leaf(ranked, t, &ranks)];
+        let mut sum = forest.init();
+        for t in 0..forest.n_trees() {
+            sum += forest.leaves()[t * LEAVES + ranked_leaf(ranked, t, &ranks)];
         }
         return sum;
     }
@@ -73,9 +73,9 @@ pub fn predict_row(forest: &PaddedForest, row: &[f64]) -> f64 {
 }
 
 fn row_sum(forest: &PaddedForest, row: &[f32]) -> f64 {
-    let mut sum = forest.init;
-    for t in 0..forest.n_trees {
-        sum += forest.leaves[t * LEAVES + leaf(forest, t, row)];
+    let mut sum = forest.init();
+    for t in 0..forest.n_trees() {
+        sum += forest.leaves()[t * LEAVES + leaf(forest, t, row)];
     }
     sum
 }
@@ -89,11 +89,11 @@ pub fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, out: &mu
     let mut out_chunks = out.chunks_exact_mut(BLOCK);
     for (rows, out) in (&mut row_chunks).zip(&mut out_chunks) {
         cast_into(rows, &mut block);
-        let mut sums = [forest.init; BLOCK];
-        for t in 0..forest.n_trees {
+        let mut sums = [forest.init(); BLOCK];
+        for t in 0..forest.n_trees() {
             let base = t * LEAVES;
             for (r, sum) in sums.iter_mut().enumerate() {
-                *sum += forest.leaves[base + leaf(forest, t, &block[r * width..][..width])];
+                *sum += forest.leaves()[base + leaf(forest, t, &block[r * width..][..width])];
             }
         }
         out.copy_from_slice(&sums);
@@ -119,11 +119,11 @@ fn ranked_batch(
     for (rows, out) in (&mut row_chunks).zip(&mut out_chunks) {
         let ranks: [[u8; MAX_FEATURES]; BLOCK] =
             core::array::from_fn(|r| row_ranks(ranked, &rows[r * width..][..width]));
-        let mut sums = [forest.init; BLOCK];
-        for t in 0..forest.n_trees {
+        let mut sums = [forest.init(); BLOCK];
+        for t in 0..forest.n_trees() {
             let base = t * LEAVES;
             for (sum, ranks) in sums.iter_mut().zip(&ranks) {
-                *sum += forest.leaves[base + ranked_leaf(ranked, t, ranks)];
+                *sum += forest.leaves()[base + ranked_leaf(ranked, t, ranks)];
             }
         }
         out.copy_from_slice(&sums);

@@ -1,7 +1,8 @@
 //! The fast evaluator's layout of a boosted forest: every tree padded to perfect depth 3,
-//! thresholds as float32, leaves pre-multiplied by the learning rate. `build.rs` includes
-//! this file with `#[path]` to bake the embedded model's layout, so it depends only on
-//! `alloc` and `crate::tree`.
+//! thresholds as float32, leaves pre-multiplied by the learning rate. Built at load time, or
+//! at build time for the embedded model (`embed`, which writes it out as statics that
+//! `from_static` reassembles); the kernels in `predictor::estimator::gradient_boosting`
+//! read it.
 //!
 //! Layout (`GROUP` = 8 trees side by side, so one vector register holds one node of 8 trees):
 //! - `thresholds[(g * NODES + k) * GROUP + j]` and `features[...]` (same index): node `k`
@@ -10,7 +11,8 @@
 //!   `leaves_lo`/`leaves_hi` hold the low/high 32 bits of the same values, for SIMD lookups.
 //! - `ranked`: the same splits quantised to byte ranks (`ranked.rs`), when they fit. A build
 //!   that reads only those (the embedded model on wasm) may leave `thresholds` and
-//!   `features` empty; one of the two is always there.
+//!   `features` empty; one of the two is always there. `leaves_lo`/`leaves_hi` may be
+//!   empty off x86, whose kernels alone read them.
 //!
 //! Exactness:
 //! - A leaf of a shallower tree is repeated over its whole padded subtree; the padded
@@ -52,16 +54,16 @@ pub fn threshold_f32(t: f64) -> f32 {
 /// A gradient-boosted forest in the fast evaluator's layout (see the module doc).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PaddedForest {
-    pub(crate) init: f64,
-    pub(crate) n_trees: usize,
+    init: f64,
+    n_trees: usize,
     /// One more than the largest feature index a split reads: rows must be this wide.
-    pub(crate) min_width: usize,
-    pub(crate) thresholds: Cow<'static, [f32]>,
-    pub(crate) features: Cow<'static, [u32]>,
-    pub(crate) leaves: Cow<'static, [f64]>,
-    pub(crate) leaves_lo: Cow<'static, [u32]>,
-    pub(crate) leaves_hi: Cow<'static, [u32]>,
-    pub(crate) ranked: Option<RankedForest>,
+    min_width: usize,
+    thresholds: Cow<'static, [f32]>,
+    features: Cow<'static, [u32]>,
+    leaves: Cow<'static, [f64]>,
+    leaves_lo: Cow<'static, [u32]>,
+    leaves_hi: Cow<'static, [u32]>,
+    ranked: Option<RankedForest>,
 }
 
 impl PaddedForest {
@@ -134,44 +136,54 @@ impl PaddedForest {
         }
     }
 
+    #[inline]
     pub fn init(&self) -> f64 {
         self.init
     }
 
+    #[inline]
     pub fn n_trees(&self) -> usize {
         self.n_trees
     }
 
+    #[inline]
     pub fn min_width(&self) -> usize {
         self.min_width
     }
 
+    #[inline]
     pub fn thresholds(&self) -> &[f32] {
         &self.thresholds
     }
 
+    #[inline]
     pub fn features(&self) -> &[u32] {
         &self.features
     }
 
+    #[inline]
     pub fn leaves(&self) -> &[f64] {
         &self.leaves
     }
 
+    #[inline]
     pub fn leaves_lo(&self) -> &[u32] {
         &self.leaves_lo
     }
 
+    #[inline]
     pub fn leaves_hi(&self) -> &[u32] {
         &self.leaves_hi
     }
 
     /// The splits as byte ranks, when the forest quantises (`ranked.rs`).
+    #[inline]
     pub fn ranked(&self) -> Option<&RankedForest> {
         self.ranked.as_ref()
     }
 
     /// Whether the float32 thresholds and u32 features are here (see the module doc).
+    #[inline]
     pub fn has_float_splits(&self) -> bool {
         !self.thresholds.is_empty() || self.n_trees == 0
     }
@@ -276,12 +288,12 @@ mod tests {
         }
     }
 
+    /// The embedded model is this file, laid out by the same code.
     #[test]
     fn float32_thresholds_match_on_every_embedded_threshold() {
-        let crate::estimator::Estimator::GradientBoosting(gbr) =
-            crate::Model::embedded().estimator();
+        let gbr = super::super::committed_model();
         let mut splits = 0;
-        for node in gbr.nodes.iter().filter(|n| !n.is_leaf()) {
+        for node in gbr.trees.nodes().iter().filter(|n| !n.is_leaf()) {
             assert_trick_holds(node.threshold);
             splits += 1;
         }

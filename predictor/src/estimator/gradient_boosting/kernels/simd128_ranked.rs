@@ -6,8 +6,8 @@
 use core::arch::wasm32::*;
 
 use super::simd128::leaf_bits;
-use crate::estimator::padded::{PaddedForest, LEAVES, NODES};
-use crate::estimator::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
+use model_format::gradient_boosting::padded::{PaddedForest, LEAVES, NODES};
+use model_format::gradient_boosting::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
 
 /// Rows per lane group: one vector of byte lanes (the unit of `RankedForest::columns`).
 const LANES: usize = GROUP;
@@ -61,19 +61,19 @@ fn load_bytes(bytes: &[u8]) -> v128 {
 /// One row: the (biased) ranks of its features in byte lanes, then 16 trees per compare.
 pub fn predict_row(forest: &PaddedForest, ranked: &RankedForest, row: &[f64]) -> f64 {
     let mut ranks = [0u8; MAX_FEATURES];
-    for (f, (rank, v)) in ranks.iter_mut().zip(&row[..ranked.width]).enumerate() {
+    for (f, (rank, v)) in ranks.iter_mut().zip(&row[..ranked.width()]).enumerate() {
         *rank = ranked.rank(f, *v as f32) ^ 0x80;
     }
     let ranks = load_bytes(&ranks);
 
-    let mut sum = forest.init;
-    for (g, trees) in forest.leaves[..forest.n_trees * LEAVES]
+    let mut sum = forest.init();
+    for (g, trees) in forest.leaves()[..forest.n_trees() * LEAVES]
         .chunks(GROUP * LEAVES)
         .enumerate()
     {
         let nodes = g * NODES * GROUP;
-        let columns = &ranked.columns[nodes..][..NODES * GROUP];
-        let limits = &ranked.limits[nodes..][..NODES * GROUP];
+        let columns = &ranked.columns()[nodes..][..NODES * GROUP];
+        let limits = &ranked.limits()[nodes..][..NODES * GROUP];
         let left: [v128; NODES] = core::array::from_fn(|k| {
             // Column / 16 = feature: a lane of the row's ranks.
             let features = u8x16_shr(load_bytes(&columns[k * GROUP..]), 4);
@@ -99,7 +99,7 @@ pub fn predict_batch(
     let (rows_whole, rows_rest) = rows.split_at(whole * width);
     let (out_whole, out_rest) = out.split_at_mut(whole);
     let mut block: Block = [[0; 256 + LANES]; HALVES];
-    let mut offsets = alloc::vec![0u8; forest.n_trees * BLOCK];
+    let mut offsets = alloc::vec![0u8; forest.n_trees() * BLOCK];
     let tops = top_cuts(ranked);
     for (rows, out) in rows_whole
         .chunks_exact(BLOCK * width)
@@ -130,7 +130,7 @@ fn rank_block(
 ) {
     for (r, row) in rows.chunks_exact(width).enumerate() {
         let half = &mut block[r / LANES % HALVES];
-        for (f, v) in row[..ranked.width].iter().enumerate() {
+        for (f, v) in row[..ranked.width()].iter().enumerate() {
             half[f * LANES + r % LANES] = rank(ranked.feature_cuts(f), &tops[f], *v as f32) ^ 0x80;
         }
     }
@@ -140,7 +140,7 @@ fn rank_block(
 /// the first level of `rank`.
 fn top_cuts(ranked: &RankedForest) -> [[v128; 4]; MAX_FEATURES] {
     let mut tops = [[f32x4_splat(0.0); 4]; MAX_FEATURES];
-    for (f, top) in tops.iter_mut().enumerate().take(ranked.width) {
+    for (f, top) in tops.iter_mut().enumerate().take(ranked.width()) {
         let cuts = ranked.feature_cuts(f);
         for (i, v) in top.iter_mut().enumerate() {
             let at = |lane: usize| cuts[(4 * i + lane) * 16 + 15];
@@ -194,11 +194,11 @@ fn block_sums(
     offsets: &mut [u8],
     out: &mut [f64],
 ) {
-    let leaves = &forest.leaves[..forest.n_trees * LEAVES];
-    let offsets = &mut offsets[..forest.n_trees * BLOCK];
+    let leaves = &forest.leaves()[..forest.n_trees() * LEAVES];
+    let offsets = &mut offsets[..forest.n_trees() * BLOCK];
     let groups = leaves.chunks(GROUP * LEAVES).map(|g| g.len() / LEAVES);
-    let columns = ranked.columns.chunks_exact(NODES * GROUP);
-    let limits = ranked.limits.chunks_exact(NODES * GROUP);
+    let columns = ranked.columns().chunks_exact(NODES * GROUP);
+    let limits = ranked.limits().chunks_exact(NODES * GROUP);
     let mut tree_offsets = offsets.chunks_exact_mut(BLOCK);
     for ((trees, columns), limits) in groups.zip(columns).zip(limits) {
         for (j, tree_offsets) in (0..trees).zip(&mut tree_offsets) {
@@ -227,7 +227,7 @@ fn block_sums(
     let mut sums = [0.0; BLOCK];
     let chains = out.len().div_ceil(CHAINS);
     for (c, sums) in sums.chunks_exact_mut(CHAINS).enumerate().take(chains) {
-        let mut acc = [forest.init; CHAINS];
+        let mut acc = [forest.init(); CHAINS];
         // Two trees per iteration (in order), so the loop's overhead is shared.
         let pairs = leaves
             .chunks_exact(2 * LEAVES)
@@ -240,8 +240,8 @@ fn block_sums(
                 &offsets[BLOCK + c * CHAINS..],
             );
         }
-        if forest.n_trees % 2 == 1 {
-            let t = forest.n_trees - 1;
+        if forest.n_trees() % 2 == 1 {
+            let t = forest.n_trees() - 1;
             add_tree(
                 &mut acc,
                 &leaves[t * LEAVES..],

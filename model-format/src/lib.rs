@@ -1,0 +1,28 @@
+//! The edge predictor's model file (`edge-predictor-model`, version 1) and everything that
+//! needs the model before it runs: parsing, validation, the layouts the fast evaluators
+//! read, and the rendering of a validated model as Rust statics for `predictor/build.rs`.
+//!
+//! Why a crate of its own: the build script and the runtime must validate and lay out a
+//! model with the same code, and a build script can only call another crate. It depends
+//! on `alloc`, serde and serde_json only, so both the build (host) and every target
+//! (no_std, wasm) compile it as it is.
+//!
+//! One module per estimator kind holds that kind's file type, its validation and the
+//! layouts baked for it (`gradient_boosting`); `estimator` is where a kind is registered.
+//! model_data/README.md documents every field of the file.
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod embed;
+mod error;
+pub mod estimator;
+pub mod gradient_boosting;
+mod model;
+pub mod tree;
+
+pub use error::ModelError;
+pub use estimator::{EstimatorFile, ValidEstimator};
+pub use model::{ModelFile, ScalerFile, ValidModel, ValidScaler, FORMAT_NAME, FORMAT_VERSION};
