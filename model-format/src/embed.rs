@@ -146,6 +146,20 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_build_embeds_the_fast_layout_alone() {
+        let bytes = include_bytes!("../../model_data/boston_housing.model.json");
+        let model = crate::ModelFile::parse(bytes).unwrap();
+        let browser = render(&model, &EmbedOptions::for_target("wasm32", "unknown"));
+        assert!(browser.contains("Evaluators::Fast("));
+        assert!(!browser.contains("static NODES"));
+        assert!(browser.contains("static FAST_THRESHOLDS: [f32; 0]"));
+        let native = render(&model, &EmbedOptions::for_target("x86_64", "linux"));
+        assert!(native.contains("Evaluators::Both {"));
+        assert!(native.contains("static NODES: [::model_format::tree::Node; 5764]"));
+        assert!(native.contains("static FAST_LEAVES_LO: [u32; 3200]"));
+    }
+
+    #[test]
     fn floats_render_as_their_bits() {
         assert_eq!(f64_lit(-0.0), "f64::from_bits(0x8000000000000000)");
         assert_eq!(f32_lit(1.0), "f32::from_bits(0x3f800000)");

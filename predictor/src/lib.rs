@@ -14,7 +14,7 @@
 //! - Layers depend downwards only: the `model_format` crate (the file, its validation, the
 //!   tree layouts; `build.rs` embeds with it too) -> `scaler`, `estimator` (one module per
 //!   kind) -> `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes).
-//!   Adapters (`host`, the `spin` and `web` features) sit on top and only translate.
+//!   Adapters (`host`, the Spin component, the browser module) sit on top and only translate.
 #![no_std]
 
 extern crate alloc;

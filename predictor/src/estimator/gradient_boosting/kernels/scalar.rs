@@ -1,6 +1,7 @@
 //! The portable kernel: branch-free walks of the padded trees in plain Rust, on float32
-//! thresholds, or on byte ranks (`ranked.rs`) in builds that embed only those. It is the
-//! fallback on every target and gives the same bits as the SIMD kernels.
+//! thresholds, or on byte ranks (`model_format::gradient_boosting::ranked`) in builds that
+//! embed only those. It is the fallback on every target and gives the same bits as the
+//! SIMD kernels.
 
 use super::cast_into;
 use model_format::gradient_boosting::padded::{PaddedForest, DEPTH, LEAVES, NODES};

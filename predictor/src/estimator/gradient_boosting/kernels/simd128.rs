@@ -52,7 +52,7 @@ pub fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, out: &mu
 }
 
 fn block_sums(forest: &PaddedForest, block: &[f32]) -> [f64; BLOCK] {
-    let leaves = &forest.leaves()[..];
+    let leaves = forest.leaves();
     let init = f64x2_splat(forest.init());
     // acc[2 * half] holds rows (0, 1) of that half, acc[2 * half + 1] rows (2, 3).
     let mut acc = [init; 4];

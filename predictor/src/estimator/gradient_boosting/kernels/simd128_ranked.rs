@@ -1,6 +1,7 @@
-//! The wasm32 simd128 kernels over byte ranks (`estimator/ranked.rs`), for forests that
-//! quantise: a batch ranks 32 rows into two column-major byte blocks and tests 16 rows per
-//! compare; one row tests 16 trees per compare (its ranks swizzled by the trees' features).
+//! The wasm32 simd128 kernels over byte ranks (`model_format::gradient_boosting::ranked`),
+//! for forests that quantise: a batch ranks 32 rows into two column-major byte blocks and
+//! tests 16 rows per compare; one row tests 16 trees per compare (its ranks swizzled by the
+//! trees' features).
 //! Leaf values are added one by one in float64, each row's sum in tree order.
 
 use core::arch::wasm32::*;
