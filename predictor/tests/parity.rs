@@ -131,7 +131,7 @@ fn rows_scikit_learn_refuses_are_refused() {
             .map(|v| v.as_f64().unwrap())
             .collect();
         let err = model.predict_flat(&row, Scaling::Training).unwrap_err();
-        assert_eq!(err.status(), 422);
+        assert_eq!(predictor::api::status_of(&err), 422);
         assert!(err.to_string().contains("overflows float32"), "{err}");
     }
 }
