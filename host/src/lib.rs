@@ -6,22 +6,29 @@
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod error;
 pub mod healthcheck;
 pub mod logging;
 pub mod observe;
 pub mod serve;
 
-use predictor::{Model, PredictError};
+use predictor::Model;
+
+pub use error::HostError;
 
 /// The embedded model, or the model file at `path` (validated), for the process's life.
-pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, String> {
+pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, HostError> {
     match path {
         None => Ok(Model::embedded()),
         Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
-            let model = Model::from_json(&bytes)
-                .map_err(|e: PredictError| format!("model file {}: {e}", path.display()))?;
+            let bytes = std::fs::read(path).map_err(|source| HostError::ReadModel {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let model = Model::from_json(&bytes).map_err(|e| HostError::InvalidModel {
+                path: path.to_path_buf(),
+                source: e.into(),
+            })?;
             Ok(Box::leak(Box::new(model)))
         }
     }
