@@ -1,7 +1,8 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
 //! builds the router (tests call it without a socket), `serve` binds it and drains it on
 //! shutdown, `observe` and `logging` tell operators what happens, `healthcheck` probes a
-//! running server, `batch` scores files from the command line. No model logic lives here.
+//! running server, `batch` scores files from the command line, `error` says what stopped
+//! it. No model logic lives here.
 
 pub mod app;
 pub mod batch;
