@@ -90,3 +90,46 @@ mod csv_rows {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<String, String> {
+        predict_text(Model::embedded(), Scaling::Training, text.as_bytes())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn csv_columns_are_matched_as_the_payload_matches_them() {
+        let unknown = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT,ZN\n0,6.575,296,15.3,396.9,4.98,1\n");
+        assert_eq!(
+            unknown.unwrap_err(),
+            "unknown column \"ZN\"; the model takes CHAS, RM, TAX, PTRATIO, B, LSTAT"
+        );
+        let twice = csv("CHAS,RM,RM,TAX,PTRATIO,B,LSTAT\n0,6.575,6.575,296,15.3,396.9,4.98\n");
+        assert_eq!(twice.unwrap_err(), "key \"RM\" appears twice in one object");
+        let missing = csv("CHAS,RM\n0,6.5\n");
+        assert_eq!(missing.unwrap_err(), "column TAX is missing");
+    }
+
+    #[test]
+    fn csv_cells_are_read_as_payload_strings_are() {
+        let ok = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0, 6.575 ,296,15.3,396.9,+4.98e0\n");
+        assert_eq!(ok.unwrap(), "25.0021457871835\n");
+        let not_finite = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,inf,296,15.3,396.9,4.98\n");
+        assert_eq!(
+            not_finite.unwrap_err(),
+            "row 0: value for RM is not a finite number (got \"inf\")"
+        );
+        let empty = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,,296,15.3,396.9,4.98\n");
+        assert_eq!(
+            empty.unwrap_err(),
+            "row 0: value for RM is not a number (got \"\")"
+        );
+        assert_eq!(
+            csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n").unwrap_err(),
+            "payload has no rows"
+        );
+    }
+}

@@ -415,6 +415,20 @@ fn bad_infer_requests_name_the_problem() {
 }
 
 #[test]
+fn values_the_model_refuses_are_a_bad_infer_request() {
+    // /predict answers these 422; V2 answers every bad request 400.
+    let rejected = golden::training().rejected_rows;
+    let row: [f64; 6] = rejected[0].clone().try_into().unwrap();
+    let response = infer(&matrix(&[row], "FP64", false));
+    assert_error(&response, 400, "overflows float32");
+    let records = json!([{
+        "CHAS": row[0], "RM": row[1], "TAX": row[2], "PTRATIO": row[3], "B": row[4], "LSTAT": row[5]
+    }]);
+    let v1 = handle("POST", "/predict", &records.to_string());
+    assert_error(&v1, 422, "overflows float32");
+}
+
+#[test]
 fn per_column_shapes_must_agree() {
     let names = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"];
     let mut inputs: Vec<Value> = names
