@@ -8,21 +8,26 @@ use std::path::Path;
 use csv_rows::rows_from_csv;
 use predictor::{payload, Model, PredictError, Scaling};
 
+use crate::error::HostError;
+
 /// Reads the input and returns what to print.
-pub fn run(model: &Model, scaling: Scaling, input: &Path) -> Result<String, String> {
+pub fn run(model: &Model, scaling: Scaling, input: &Path) -> Result<String, HostError> {
     let bytes = read_input(input)?;
-    predict_text(model, scaling, &bytes).map_err(|e| e.to_string())
+    Ok(predict_text(model, scaling, &bytes)?)
 }
 
-fn read_input(input: &Path) -> Result<Vec<u8>, String> {
+fn read_input(input: &Path) -> Result<Vec<u8>, HostError> {
     if input.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+            .map_err(HostError::ReadStdin)?;
         Ok(bytes)
     } else {
-        std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))
+        std::fs::read(input).map_err(|source| HostError::ReadInput {
+            path: input.to_path_buf(),
+            source,
+        })
     }
 }
 
@@ -48,7 +53,10 @@ pub fn predict_text(model: &Model, scaling: Scaling, bytes: &[u8]) -> Result<Str
 }
 
 mod csv_rows {
-    //! CSV to row-major values in model order.
+    //! CSV to row-major values in model order: the header matched to the model's
+    //! features and each cell read as the /predict payload reads a numeric string
+    //! (`predictor::columns`).
+    use predictor::columns;
     use predictor::{Model, PredictError};
 
     pub fn rows_from_csv(model: &Model, bytes: &[u8]) -> Result<Vec<f64>, PredictError> {
@@ -59,36 +67,20 @@ mod csv_rows {
             .headers()
             .map_err(|e| PredictError::WrongShape(format!("CSV header row: {e}")))?
             .clone();
-        let mut position = vec![None; model.n_features()];
-        for (k, name) in headers.iter().enumerate() {
-            let j = model
-                .feature_index(name)
-                .ok_or_else(|| PredictError::UnknownColumn {
-                    column: name.to_string(),
-                    expected: model.features().collect::<Vec<_>>().join(", "),
-                })?;
-            if position[j].is_some() {
-                return Err(PredictError::DuplicateKey(name.to_string()));
-            }
-            position[j] = Some(k);
-        }
-        let position: Vec<usize> = position
-            .iter()
-            .zip(model.features())
-            .map(|(p, name)| p.ok_or_else(|| PredictError::MissingColumn(name.to_string())))
-            .collect::<Result<_, _>>()?;
+        let position = columns::match_all(model, headers.iter())?;
+        let features: Vec<&str> = model.features().collect();
         let mut rows = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let record =
                 record.map_err(|e| PredictError::WrongShape(format!("CSV row {i}: {e}")))?;
-            for (j, k) in position.iter().enumerate() {
-                let column = model.features().nth(j).unwrap_or_default();
+            for (k, column) in position.iter().zip(&features) {
                 let cell = record.get(*k).unwrap_or("");
-                let value = cell.parse::<f64>().map_err(|_| PredictError::InvalidCell {
-                    row: i.to_string(),
-                    column: column.to_string(),
-                    reason: format!("is not a number (got {cell:?})"),
-                })?;
+                let value =
+                    columns::text_cell(cell).map_err(|reason| PredictError::InvalidCell {
+                        row: i.to_string(),
+                        column: column.to_string(),
+                        reason,
+                    })?;
                 rows.push(value);
             }
         }
@@ -96,5 +88,48 @@ mod csv_rows {
             return Err(PredictError::EmptyPayload);
         }
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<String, String> {
+        predict_text(Model::embedded(), Scaling::Training, text.as_bytes())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn csv_columns_are_matched_as_the_payload_matches_them() {
+        let unknown = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT,ZN\n0,6.575,296,15.3,396.9,4.98,1\n");
+        assert_eq!(
+            unknown.unwrap_err(),
+            "unknown column \"ZN\"; the model takes CHAS, RM, TAX, PTRATIO, B, LSTAT"
+        );
+        let twice = csv("CHAS,RM,RM,TAX,PTRATIO,B,LSTAT\n0,6.575,6.575,296,15.3,396.9,4.98\n");
+        assert_eq!(twice.unwrap_err(), "key \"RM\" appears twice in one object");
+        let missing = csv("CHAS,RM\n0,6.5\n");
+        assert_eq!(missing.unwrap_err(), "column TAX is missing");
+    }
+
+    #[test]
+    fn csv_cells_are_read_as_payload_strings_are() {
+        let ok = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0, 6.575 ,296,15.3,396.9,+4.98e0\n");
+        assert_eq!(ok.unwrap(), "25.0021457871835\n");
+        let not_finite = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,inf,296,15.3,396.9,4.98\n");
+        assert_eq!(
+            not_finite.unwrap_err(),
+            "row 0: value for RM is not a finite number (got \"inf\")"
+        );
+        let empty = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,,296,15.3,396.9,4.98\n");
+        assert_eq!(
+            empty.unwrap_err(),
+            "row 0: value for RM is not a number (got \"\")"
+        );
+        assert_eq!(
+            csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n").unwrap_err(),
+            "payload has no rows"
+        );
     }
 }

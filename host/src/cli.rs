@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use predictor::Scaling;
+use predictor::{PredictError, Scaling};
+
+use crate::error::HostError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,14 +98,14 @@ pub struct HealthcheckArgs {
 }
 
 impl HealthcheckArgs {
-    pub fn url(&self) -> Result<String, String> {
+    pub fn url(&self) -> Result<String, HostError> {
         if let Some(url) = &self.url {
             return Ok(url.clone());
         }
         let port = match std::env::var("LISTEN") {
             Ok(listen) => listen
                 .parse::<SocketAddr>()
-                .map_err(|_| format!("LISTEN={listen:?} is not an address"))?
+                .map_err(|_| HostError::InvalidListen(listen))?
                 .port(),
             Err(_) => port_from_env()?,
         };
@@ -122,7 +124,7 @@ pub struct PredictArgs {
 
 impl ServeArgs {
     /// `--listen`/`LISTEN`, else `0.0.0.0:$PORT`, else `0.0.0.0:8080`.
-    pub fn address(&self) -> Result<SocketAddr, String> {
+    pub fn address(&self) -> Result<SocketAddr, HostError> {
         if let Some(addr) = self.listen {
             return Ok(addr);
         }
@@ -131,11 +133,9 @@ impl ServeArgs {
 }
 
 /// `PORT`, else 8080.
-fn port_from_env() -> Result<u16, String> {
+fn port_from_env() -> Result<u16, HostError> {
     match std::env::var("PORT") {
-        Ok(p) => p
-            .parse::<u16>()
-            .map_err(|_| format!("PORT={p:?} is not a port number")),
+        Ok(p) => p.parse::<u16>().map_err(|_| HostError::InvalidPort(p)),
         Err(_) => Ok(8080),
     }
 }
@@ -144,7 +144,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 500ms, 1m)"))
 }
 
-fn parse_scaling(s: &str) -> Result<Scaling, String> {
+fn parse_scaling(s: &str) -> Result<Scaling, PredictError> {
     s.parse()
-        .map_err(|e: predictor::PredictError| e.to_string())
 }

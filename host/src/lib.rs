@@ -1,27 +1,35 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
 //! builds the router (tests call it without a socket), `serve` binds it and drains it on
 //! shutdown, `observe` and `logging` tell operators what happens, `healthcheck` probes a
-//! running server, `batch` scores files from the command line. No model logic lives here.
+//! running server, `batch` scores files from the command line, `error` says what stopped
+//! it. No model logic lives here.
 
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod error;
 pub mod healthcheck;
 pub mod logging;
 pub mod observe;
 pub mod serve;
 
-use predictor::{Model, ModelError};
+use predictor::Model;
+
+pub use error::HostError;
 
 /// The embedded model, or the model file at `path` (validated), for the process's life.
-pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, String> {
+pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, HostError> {
     match path {
         None => Ok(Model::embedded()),
         Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read model file {}: {e}", path.display()))?;
-            let model = Model::from_json(&bytes)
-                .map_err(|e: ModelError| format!("model file {}: {e}", path.display()))?;
+            let bytes = std::fs::read(path).map_err(|source| HostError::ReadModel {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let model = Model::from_json(&bytes).map_err(|source| HostError::InvalidModel {
+                path: path.to_path_buf(),
+                source,
+            })?;
             Ok(Box::leak(Box::new(model)))
         }
     }

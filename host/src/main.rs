@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use host::cli::{Cli, Command, ServeArgs};
+use host::HostError;
 
 /// mimalloc: musl's own malloc serialises threads, glibc's costs more per request.
 #[global_allocator]
@@ -32,16 +33,15 @@ fn main() -> ExitCode {
             .and_then(|model| host::batch::run(model, args.model.scaling, &args.input))
             .map(|text| print!("{text}")),
         Some(Command::Healthcheck(args)) => {
-            return match args
-                .url()
-                .and_then(|url| host::healthcheck::check(&url, args.timeout))
-            {
+            return match args.url().and_then(|url| {
+                host::healthcheck::check(&url, args.timeout).map_err(HostError::from)
+            }) {
                 Ok(line) => {
                     println!("{line}");
                     ExitCode::SUCCESS
                 }
-                Err(message) => {
-                    eprintln!("host: healthcheck: {message}");
+                Err(err) => {
+                    eprintln!("host: healthcheck: {err}");
                     ExitCode::from(1)
                 }
             };
@@ -49,19 +49,19 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("host: error: {message}");
+        Err(err) => {
+            eprintln!("host: error: {err}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run_server(args: ServeArgs) -> Result<(), String> {
+fn run_server(args: ServeArgs) -> Result<(), HostError> {
     // Kept to the end: flushes the log lines still buffered.
     let _log = host::logging::init(&args.log_format, args.log_level);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .map_err(HostError::Runtime)?
         .block_on(host::serve::serve(args))
 }

@@ -14,14 +14,15 @@ use tokio::net::TcpListener;
 
 use crate::app::{router, AppConfig, AppState};
 use crate::cli::ServeArgs;
+use crate::error::HostError;
 
-pub async fn serve(args: ServeArgs) -> Result<(), String> {
+pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     let model = crate::load_model(args.model.model.as_deref())?;
     let address = args.address()?;
     let listener = TcpListener::bind(address)
         .await
-        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| HostError::Listen { address, source })?;
+    let local = listener.local_addr().map_err(HostError::LocalAddress)?;
     let state = AppState::new(AppConfig {
         model,
         service: ServiceOptions {
@@ -90,7 +91,7 @@ async fn stop_accepting(state: Arc<AppState>, delay: Duration) {
 }
 
 /// Lets open connections finish their requests (idle keep-alive ones close at once).
-async fn drain(graceful: GracefulShutdown, timeout: Duration) -> Result<(), String> {
+async fn drain(graceful: GracefulShutdown, timeout: Duration) -> Result<(), HostError> {
     let start = Instant::now();
     let open = graceful.count();
     tokio::select! {
@@ -102,10 +103,7 @@ async fn drain(graceful: GracefulShutdown, timeout: Duration) -> Result<(), Stri
             );
             Ok(())
         }
-        () = tokio::time::sleep(timeout) => Err(format!(
-            "connections still open after the drain timeout of {}",
-            humantime::format_duration(timeout)
-        )),
+        () = tokio::time::sleep(timeout) => Err(HostError::DrainTimeout(timeout)),
     }
 }
 

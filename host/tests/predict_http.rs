@@ -9,7 +9,7 @@ use predictor::Model;
 
 use host::app::AppConfig;
 
-const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
+use golden::SAMPLE;
 
 async fn send(request: Request<Body>) -> (StatusCode, String, String) {
     let (status, content_type, body) =

@@ -13,17 +13,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../model_data/golden/training.json"
-    );
-    let golden: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let rows: Vec<f64> = golden["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
-        .collect();
+    let rows = golden::training().flat_rows();
     let model = Model::embedded();
     let width = model.n_features();
     let n_golden = rows.len() / width;

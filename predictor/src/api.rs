@@ -61,7 +61,7 @@ impl Response {
     }
 
     fn from_error(err: &PredictError, route: &'static str) -> Self {
-        Self::error(err.status(), &err.to_string(), route)
+        Self::error(status_of(err), &err.to_string(), route)
     }
 
     /// The body as text (for tests and logs).
@@ -285,14 +285,7 @@ impl<'m> Service<'m> {
                 response.rows = predictions.len();
                 response
             }
-            // The V2 protocol answers a bad tensor with 400, not 422.
-            Err(err) => {
-                let status = match err.status() {
-                    422 => 400,
-                    other => other,
-                };
-                Response::error(status, &err.to_string(), route)
-            }
+            Err(err) => Response::from_error(&err, route),
         }
     }
 
@@ -307,7 +300,7 @@ impl<'m> Service<'m> {
             Some(value) => value.parse()?,
             None => self.options.default_scaling,
         };
-        let predictions = self.model.predict(request.rows.view(), scaling)?;
+        let predictions = v2::predict(self.model, &request, scaling)?;
         Ok((request.id, predictions))
     }
 
@@ -351,6 +344,28 @@ impl<'m> Service<'m> {
             Some(value) => value.parse(),
             None => Ok(self.options.default_scaling),
         }
+    }
+}
+
+/// The HTTP status of each kind of error, for every route: a body that is not JSON, an
+/// unknown parameter value or a V2 infer request that does not fit is a bad request
+/// (400), too many rows is 413, a body not declared as JSON is 415, and a /predict
+/// payload that is valid JSON but does not fit the model is 422.
+pub fn status_of(err: &PredictError) -> u16 {
+    match err {
+        PredictError::InvalidJson(_)
+        | PredictError::InvalidParameter(_)
+        | PredictError::InvalidInferRequest(_) => 400,
+        PredictError::TooManyRows { .. } => 413,
+        PredictError::UnsupportedMediaType(_) => 415,
+        PredictError::WrongShape(_)
+        | PredictError::DuplicateKey(_)
+        | PredictError::EmptyPayload
+        | PredictError::MissingColumn(_)
+        | PredictError::UnknownColumn { .. }
+        | PredictError::MissingCell { .. }
+        | PredictError::InvalidCell { .. }
+        | PredictError::RaggedColumns { .. } => 422,
     }
 }
 

@@ -22,6 +22,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod api;
+pub mod columns;
 mod embedded;
 pub mod error;
 pub mod estimator;

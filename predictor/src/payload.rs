@@ -18,6 +18,7 @@ use core::fmt::Display;
 use ndarray::Array2;
 use serde::Serialize;
 
+use crate::columns;
 use crate::error::PredictError;
 use crate::json::Json;
 use crate::model::Model;
@@ -82,37 +83,20 @@ impl Table<'_> {
         }
     }
 
-    fn feature_index(&self, column: &str) -> Result<usize, PredictError> {
-        self.model
-            .feature_index(column)
-            .ok_or_else(|| PredictError::UnknownColumn {
-                column: column.to_string(),
-                expected: self.model.features().collect::<Vec<_>>().join(", "),
-            })
-    }
-
     /// Maps payload columns to model features: every feature exactly once, nothing else.
+    /// A key twice in the object is refused as JSON first, as in every other object.
     fn match_columns<'j>(
         &self,
         columns: &'j [(String, Json)],
     ) -> Result<Vec<(usize, &'j Json)>, PredictError> {
         Json::check_unique_keys(columns)?;
-        let mut by_feature: Vec<Option<&Json>> = vec![None; self.model.n_features()];
-        for (name, values) in columns {
-            by_feature[self.feature_index(name)?] = Some(values);
-        }
-        let mut matched = Vec::with_capacity(by_feature.len());
-        for (j, values) in by_feature.into_iter().enumerate() {
-            match values {
-                Some(v) => matched.push((j, v)),
-                None => {
-                    return Err(PredictError::MissingColumn(
-                        self.model.features[j].to_string(),
-                    ))
-                }
-            }
-        }
-        Ok(matched)
+        let sources =
+            columns::match_all(self.model, columns.iter().map(|(name, _)| name.as_str()))?;
+        Ok(sources
+            .into_iter()
+            .enumerate()
+            .map(|(j, k)| (j, &columns[k].1))
+            .collect())
     }
 
     fn decode_columns(&self, columns: &[(String, Json)]) -> Result<Array2<f64>, PredictError> {
@@ -303,7 +287,7 @@ impl Table<'_> {
     ) -> Result<(), PredictError> {
         Json::check_unique_keys(cells)?;
         for (column, cell) in cells {
-            let j = self.feature_index(column)?;
+            let j = columns::feature_of(self.model, column)?;
             out[(i, j)] = self.cell_value(cell, i, j)?;
         }
         if cells.len() != self.model.n_features() {
@@ -359,11 +343,7 @@ impl Table<'_> {
                 Err(invalid(format!("is not a finite number (got {name})")))
             }
             Json::Bool(b) => Ok(f64::from(u8::from(*b))),
-            Json::String(s) => match crate::number::parse(s.trim()) {
-                Some(x) if x.is_finite() => Ok(x),
-                Some(_) => Err(invalid(format!("is not a finite number (got {s:?})"))),
-                None => Err(invalid(format!("is not a number (got {s:?})"))),
-            },
+            Json::String(s) => columns::text_cell(s).map_err(invalid),
             Json::Null => Err(invalid("is null".to_string())),
             other => Err(invalid(format!("is {}, not a number", other.kind()))),
         }

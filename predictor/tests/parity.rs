@@ -5,29 +5,15 @@
 use predictor::{Model, Request, Scaling, Service, ServiceOptions};
 use serde_json::Value;
 
-fn golden(name: &str) -> Value {
-    let path = format!("{}/../model_data/golden/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
-}
-
-fn bits(values: &Value) -> Vec<u64> {
-    values
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap().to_bits())
-        .collect()
-}
+use golden::bits;
 
 #[test]
 fn per_request_cases_match_the_original_service() {
-    let cases = golden("per_request.json");
-    let cases = cases["cases"].as_array().unwrap();
-    assert!(cases.len() >= 100, "only {} golden payloads", cases.len());
+    let cases = golden::per_request_cases();
     let service = Service::new(Model::embedded(), ServiceOptions::default());
     let mut total_rows = 0;
     let features: Vec<&str> = Model::embedded().features().collect();
-    for case in cases {
+    for case in &cases {
         let payload =
             as_the_original_read_it(&case["payload"], &case["original_column_order"], &features);
         let body = serde_json::to_vec(&payload).unwrap();
@@ -86,22 +72,14 @@ fn as_the_original_read_it(payload: &Value, original_order: &Value, features: &[
 
 #[test]
 fn training_rows_match_scikit_learn() {
-    let golden = golden("training.json");
+    let training = golden::training();
     let model = Model::embedded();
-    let features: Vec<&str> = golden["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
-    assert_eq!(features, model.features().collect::<Vec<_>>());
-    let rows: Vec<f64> = golden["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
-        .collect();
-    let expected = bits(&golden["prediction"]);
+    assert_eq!(
+        golden::FEATURES.to_vec(),
+        model.features().collect::<Vec<_>>()
+    );
+    let rows = training.flat_rows();
+    let expected = training.prediction_bits;
     assert!(expected.len() >= 2000, "{} rows", expected.len());
     // As one batch...
     let batch = model.predict_flat(&rows, Scaling::Training).unwrap();
@@ -119,32 +97,19 @@ fn training_rows_match_scikit_learn() {
 
 #[test]
 fn rows_scikit_learn_refuses_are_refused() {
-    let golden = golden("training.json");
-    let rejected = golden["rejected_rows"].as_array().unwrap();
+    let rejected = golden::training().rejected_rows;
     assert!(!rejected.is_empty());
     let model = Model::embedded();
     for row in rejected {
-        let row: Vec<f64> = row
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
         let err = model.predict_flat(&row, Scaling::Training).unwrap_err();
-        assert_eq!(err.status(), 422);
+        assert_eq!(predictor::api::status_of(&err), 422);
         assert!(err.to_string().contains("overflows float32"), "{err}");
     }
 }
 
 #[test]
 fn a_value_that_is_not_finite_is_named_before_any_overflow() {
-    let golden = golden("training.json");
-    let overflowing: Vec<f64> = golden["rejected_rows"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let overflowing = golden::training().rejected_rows[0].clone();
     let model = Model::embedded();
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let mut rows = overflowing.clone();

@@ -5,31 +5,10 @@
 use predictor::{Model, Request, Response, Scaling, Service, ServiceOptions};
 use serde_json::{json, Value};
 
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../model_data/golden");
-
-fn golden(name: &str) -> Value {
-    let path = format!("{GOLDEN}/{name}");
-    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_slice(&text).unwrap()
-}
-
 /// The training golden rows and their predictions (as bits).
 fn training() -> (Vec<[f64; 6]>, Vec<u64>) {
-    let g = golden("training.json");
-    assert_eq!(
-        g["features"],
-        json!(["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"])
-    );
-    let rows: Vec<[f64; 6]> = serde_json::from_value(g["rows"].clone()).unwrap();
-    let predictions = g["prediction"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_f64().unwrap().to_bits())
-        .collect::<Vec<_>>();
-    assert_eq!(rows.len(), predictions.len());
-    assert!(rows.len() > 5000);
-    (rows, predictions)
+    let g = golden::training();
+    (g.rows, g.prediction_bits)
 }
 
 fn handle_with(options: ServiceOptions, method: &str, path: &str, body: &str) -> Response {
@@ -84,7 +63,7 @@ fn matrix(rows: &[[f64; 6]], datatype: &str, nested: bool) -> Value {
 }
 
 fn per_column(rows: &[[f64; 6]], shape_n1: bool) -> Value {
-    let names = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"];
+    let names = golden::FEATURES;
     // Sent in reverse model order: tensors are matched by name, not position.
     let inputs: Vec<Value> = (0..6)
         .rev()
@@ -111,18 +90,28 @@ fn golden_training_rows_give_the_same_bits_in_every_tensor_form() {
     assert_eq!(output_bits(&infer(&matrix(&rows, "FP64", true))), expected);
     assert_eq!(output_bits(&infer(&per_column(&rows, false))), expected);
     assert_eq!(output_bits(&infer(&per_column(&rows, true))), expected);
-    // One row at a time, as a client scoring live traffic would, with the versioned path.
+    // One row at a time, as a client scoring live traffic would, with the versioned path;
+    // and the same bits as /predict answers for the row.
     for (row, want) in rows.iter().zip(&expected).step_by(37) {
         let body = matrix(std::slice::from_ref(row), "FP64", false).to_string();
         let response = handle("POST", "/v2/models/boston-housing/versions/1/infer", &body);
         assert_eq!(output_bits(&response), vec![*want], "row {row:?}");
+        let records = json!([{
+            "CHAS": row[0], "RM": row[1], "TAX": row[2], "PTRATIO": row[3], "B": row[4], "LSTAT": row[5]
+        }]);
+        let v1 = handle("POST", "/predict", &records.to_string());
+        assert_eq!(v1.status, 200, "{}", v1.text());
+        assert_eq!(
+            json_of(&v1)["prediction"][0].as_f64().unwrap().to_bits(),
+            *want
+        );
     }
 }
 
 #[test]
 fn fp32_tensors_are_rounded_to_single_precision_first() {
     let (rows, _) = training();
-    let rows = &rows[..506];
+    let rows = &rows[..1000];
     let single: Vec<f64> = rows
         .iter()
         .flatten()
@@ -135,6 +124,7 @@ fn fp32_tensors_are_rounded_to_single_precision_first() {
         .map(|p| p.to_bits())
         .collect();
     assert_eq!(output_bits(&infer(&matrix(rows, "FP32", false))), expected);
+    assert_eq!(output_bits(&infer(&matrix(rows, "FP32", true))), expected);
     // A value a float32 holds exactly predicts the same as FP64.
     let exact = [[0.0, 6.5, 296.0, 15.5, 396.875, 4.75]];
     assert_eq!(
@@ -145,24 +135,19 @@ fn fp32_tensors_are_rounded_to_single_precision_first() {
 
 #[test]
 fn golden_per_request_cases_through_v2() {
-    let cases = golden("per_request.json");
+    let cases = golden::per_request_cases();
     let model = Model::embedded();
     let mut checked = 0;
-    for case in cases["cases"].as_array().unwrap() {
+    for case in &cases {
         // Records payloads were fed to the original in pandas' sorted column order,
         // which a tensor in model order cannot reproduce; the others were in model order.
-        if case["original_column_order"] != json!(["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]) {
+        if case["original_column_order"] != json!(golden::FEATURES) {
             continue;
         }
         let payload = case["payload"].to_string();
         let rows = predictor::payload::decode(payload.as_bytes(), model, usize::MAX).unwrap();
         let flat: Vec<f64> = rows.iter().copied().collect();
-        let expected: Vec<u64> = case["prediction"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_f64().unwrap().to_bits())
-            .collect();
+        let expected = golden::bits(&case["prediction"]);
         let body = json!({
             "id": case["name"],
             "parameters": {"scaling": "per-request"},
@@ -182,6 +167,28 @@ fn golden_per_request_cases_through_v2() {
         checked += 1;
     }
     assert!(checked > 50, "only {checked} cases in model column order");
+}
+
+#[test]
+fn per_request_scaling_from_parameters_or_query_on_the_versioned_path() {
+    let row = [golden::SAMPLE_ROW];
+    let mut body = matrix(&row, "FP64", false);
+    body["parameters"] = json!({"scaling": "per-request"});
+    let response = handle(
+        "POST",
+        "/v2/models/boston-housing/versions/1/infer",
+        &body.to_string(),
+    );
+    assert_eq!(
+        output_bits(&response),
+        vec![golden::SAMPLE_PER_REQUEST.to_bits()]
+    );
+    let response = handle(
+        "POST",
+        "/v2/models/boston-housing/infer?scaling=per-request",
+        &matrix(&row, "FP64", false).to_string(),
+    );
+    assert_eq!(output_bits(&response), vec![20.35373177134412f64.to_bits()]);
 }
 
 #[test]
@@ -285,6 +292,8 @@ fn unknown_models_versions_and_paths_are_404() {
     let body = matrix(&[[0.0; 6]], "FP64", false).to_string();
     for (method, path, needle) in [
         ("POST", "/v2/models/other/infer", "unknown model \"other\""),
+        ("POST", "/v2/models/iris/infer", "unknown model \"iris\""),
+        ("GET", "/v2/models/iris", "unknown model"),
         ("GET", "/v2/models/other", "unknown model"),
         ("GET", "/v2/models/other/ready", "unknown model"),
         (
@@ -336,6 +345,7 @@ fn bad_infer_requests_name_the_problem() {
         (tensor("[1,6]", "INT64", &format!("[{row}]")), 400, "datatype \"INT64\""),
         (tensor("[1,6]", "BYTES", &format!("[{row}]")), 400, "send FP64 or FP32"),
         (tensor("[1,5]", "FP64", "[0,1,2,3,4]"), 400, "is not [N, 6]"),
+        (tensor("[1,7]", "FP64", &format!("[{row}]")), 400, "is not [N, 6]"),
         (tensor("[6]", "FP64", &format!("[{row}]")), 400, "is not [N, 6]"),
         (tensor("[1,6,1]", "FP64", &format!("[{row}]")), 400, "is not [N, 6]"),
         (tensor("[0,6]", "FP64", "[]"), 400, "no rows"),
@@ -402,6 +412,20 @@ fn bad_infer_requests_name_the_problem() {
         assert_eq!(response.route, "/v2/models/{name}/infer");
         assert_error(&response, *status, needle);
     }
+}
+
+#[test]
+fn values_the_model_refuses_are_a_bad_infer_request() {
+    // /predict answers these 422; V2 answers every bad request 400.
+    let rejected = golden::training().rejected_rows;
+    let row: [f64; 6] = rejected[0].clone().try_into().unwrap();
+    let response = infer(&matrix(&[row], "FP64", false));
+    assert_error(&response, 400, "overflows float32");
+    let records = json!([{
+        "CHAS": row[0], "RM": row[1], "TAX": row[2], "PTRATIO": row[3], "B": row[4], "LSTAT": row[5]
+    }]);
+    let v1 = handle("POST", "/predict", &records.to_string());
+    assert_error(&v1, 422, "overflows float32");
 }
 
 #[test]

@@ -28,8 +28,9 @@ pub async fn oneshot(
     (status, content_type, body.to_vec())
 }
 
-pub const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
-pub const SAMPLE_ANSWER: &str = r#"{"prediction":[25.0021457871835]}"#;
+// Not every test file that includes this module uses them.
+#[allow(unused_imports)]
+pub use golden::{SAMPLE, SAMPLE_ANSWER};
 
 /// A `host serve` child process, killed when dropped.
 pub struct Server {
@@ -251,22 +252,4 @@ impl Conn {
             body,
         })
     }
-}
-
-/// The 5,567 golden training rows and their predictions' bits.
-pub fn training_golden() -> (Vec<[f64; 6]>, Vec<u64>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../model_data/golden/training.json"
-    );
-    let g: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let rows: Vec<[f64; 6]> = serde_json::from_value(g["rows"].clone()).unwrap();
-    let bits = g["prediction"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_f64().unwrap().to_bits())
-        .collect::<Vec<u64>>();
-    assert_eq!(rows.len(), bits.len());
-    (rows, bits)
 }

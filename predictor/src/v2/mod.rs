@@ -1,0 +1,200 @@
+//! The KServe Open Inference Protocol (V2) REST wire format, so a V2 client (KServe's,
+//! Triton's, MLServer's) can call this model: metadata documents and the infer codec.
+//!
+//! An infer request holds either one tensor of shape `[N, F]` (row-major, columns in
+//! model order, `data` flat or nested) or one `[N]` (or `[N, 1]`) tensor per model
+//! column, matched by name. FP64 and FP32 are accepted; an FP32 value is rounded to
+//! float32 first, as the client's float32 tensor held it. The response is one FP64 `[N]`
+//! tensor called `predict`. Every refusal names the input and what is wrong with it.
+//!
+//! `wire` reads the request's JSON, `tensor` turns its tensors into rows in model order,
+//! `metadata` writes the documents that describe the server and the model.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::error::PredictError;
+use crate::json::Json;
+use crate::model::Model;
+use crate::scaler::Scaling;
+use tensor::Inputs;
+use wire::WireRequest;
+
+mod metadata;
+mod tensor;
+mod wire;
+
+pub use metadata::{health, model_metadata, model_ready, server_metadata};
+
+/// The name of the one output tensor.
+pub const OUTPUT: &str = "predict";
+
+/// What this server calls itself in `GET /v2`.
+pub const SERVER_NAME: &str = "edge-predictor";
+
+/// A decoded infer request: the rows in model order and what to echo back.
+#[derive(Debug)]
+pub struct InferRequest {
+    pub id: Option<String>,
+    /// `parameters.scaling`, when the request chose one.
+    pub scaling: Option<String>,
+    /// `n_rows x n_features`, model column order.
+    pub rows: Array2<f64>,
+}
+
+/// Decodes a `POST /v2/models/{name}/infer` body, refusing more than `max_rows` rows.
+pub fn decode_infer(
+    body: &[u8],
+    model: &Model,
+    max_rows: usize,
+) -> Result<InferRequest, PredictError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(match Json::parse(body) {
+            Err(err) => err,
+            Ok(other) => PredictError::InvalidInferRequest(format!(
+                "infer request must be a JSON object with \"inputs\", not {}",
+                other.kind()
+            )),
+        });
+    }
+    let wire: WireRequest = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            PredictError::InvalidInferRequest(format!("infer request: {e}"))
+        }
+        _ => PredictError::InvalidJson(e.to_string()),
+    })?;
+    if let Some(outputs) = &wire.outputs {
+        if let Some(bad) = outputs.iter().find(|o| o.name != OUTPUT) {
+            return Err(PredictError::InvalidInferRequest(format!(
+                "unknown output {:?}; the model has one output, {OUTPUT:?}",
+                bad.name
+            )));
+        }
+    }
+    let rows = Inputs {
+        model,
+        max_rows,
+        inputs: &wire.inputs,
+    }
+    .rows()?;
+    Ok(InferRequest {
+        id: wire.id,
+        scaling: wire.parameters.and_then(|p| p.scaling),
+        rows,
+    })
+}
+
+/// Predicts an infer request's rows. A value the model cannot take is a bad infer
+/// request like any other (`PredictError::InvalidInferRequest`).
+pub fn predict(
+    model: &Model,
+    request: &InferRequest,
+    scaling: Scaling,
+) -> Result<Vec<f64>, PredictError> {
+    model
+        .predict(request.rows.view(), scaling)
+        .map_err(|err| PredictError::InvalidInferRequest(err.to_string()))
+}
+
+/// The infer response: `{"model_name", "model_version", "id", "outputs": [predict]}`.
+pub fn encode_infer(model: &Model, id: Option<&str>, predictions: &[f64]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Response<'a> {
+        model_name: &'a str,
+        model_version: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+        outputs: [Output<'a>; 1],
+    }
+    #[derive(Serialize)]
+    struct Output<'a> {
+        name: &'a str,
+        datatype: &'a str,
+        shape: [usize; 1],
+        data: &'a [f64],
+    }
+    serde_json::to_vec(&Response {
+        model_name: model.name(),
+        model_version: model.version(),
+        id,
+        outputs: [Output {
+            name: OUTPUT,
+            datatype: "FP64",
+            shape: [predictions.len()],
+            data: predictions,
+        }],
+    })
+    .expect("finite floats and strings always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(body: &str) -> Result<InferRequest, PredictError> {
+        decode_infer(body.as_bytes(), Model::embedded(), 10)
+    }
+
+    const ROW: &str = "0, 6.575, 296.0, 15.3, 396.9, 4.98";
+
+    #[test]
+    fn flat_and_nested_matrix_agree() {
+        let flat = decode(&format!(
+            r#"{{"inputs":[{{"name":"x","shape":[2,6],"datatype":"FP64","data":[{ROW},{ROW}]}}]}}"#
+        ))
+        .unwrap();
+        let nested = decode(&format!(
+            r#"{{"inputs":[{{"name":"x","shape":[2,6],"datatype":"FP64","data":[[{ROW}],[{ROW}]]}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(flat.rows, nested.rows);
+        assert_eq!(flat.rows.dim(), (2, 6));
+        assert_eq!(flat.rows[(1, 1)].to_bits(), 6.575f64.to_bits());
+    }
+
+    #[test]
+    fn per_column_tensors_land_in_model_order() {
+        let body = r#"{"id":"a","inputs":[
+            {"name":"LSTAT","shape":[1],"datatype":"FP64","data":[4.98]},
+            {"name":"B","shape":[1],"datatype":"FP64","data":[396.9]},
+            {"name":"PTRATIO","shape":[1,1],"datatype":"FP64","data":[[15.3]]},
+            {"name":"TAX","shape":[1],"datatype":"FP64","data":[296]},
+            {"name":"RM","shape":[1],"datatype":"FP64","data":[6.575]},
+            {"name":"CHAS","shape":[1],"datatype":"FP32","data":[0]}]}"#;
+        let request = decode(body).unwrap();
+        assert_eq!(request.id.as_deref(), Some("a"));
+        let expected = [0.0, 6.575, 296.0, 15.3, 396.9, 4.98];
+        assert_eq!(request.rows.row(0).to_vec(), expected);
+    }
+
+    #[test]
+    fn fp32_rounds_to_single_precision() {
+        let request = decode(&format!(
+            r#"{{"inputs":[{{"name":"x","shape":[1,6],"datatype":"FP32","data":[{ROW}]}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(request.rows[(0, 1)], f64::from(6.575f32));
+    }
+
+    #[test]
+    fn ragged_or_mismatched_data_is_refused() {
+        for (data, needle) in [
+            ("[[0,1,2,3,4,5],[0,1,2,3,4]]", "needs 12 values"),
+            ("[[0,1,2,3,4,5,6],[0,1,2,3,4]]", "nested data"),
+            ("[[0,1,2],[3,4,5],[0,1,2],[3,4,5]]", "nested data"),
+            ("[[0,1,2,3,4,5],0,1,2,3,4,5]", "nested data"),
+            ("[[[0,1,2,3,4,5]],[[0,1,2,3,4,5]]]", "nested data"),
+        ] {
+            let body = format!(
+                r#"{{"inputs":[{{"name":"x","shape":[2,6],"datatype":"FP64","data":{data}}}]}}"#
+            );
+            let err = decode(&body).unwrap_err().to_string();
+            assert!(err.contains(needle), "{data}: {err}");
+        }
+    }
+}
