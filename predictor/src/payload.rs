@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::error::PredictError;
 use crate::json::Json;
 use crate::model::Model;
+use crate::number::{self, DecimalValue};
 
 /// Decodes a /predict body into a batch (rows x model features, model order),
 /// refusing more than `max_rows` rows.
@@ -28,14 +29,24 @@ pub fn decode(body: &[u8], model: &Model, max_rows: usize) -> Result<Array2<f64>
     decode_json(&Json::parse(body)?, model, max_rows)
 }
 
-/// Decodes an already parsed /predict payload (the browser module reads JavaScript
-/// values straight into `Json`).
+/// Decodes an already parsed /predict payload.
 pub fn decode_json(
     json: &Json,
     model: &Model,
     max_rows: usize,
 ) -> Result<Array2<f64>, PredictError> {
-    let table = Table::new(model, max_rows);
+    decode_json_with(json, model, max_rows, number::rust_decimal)
+}
+
+/// `decode_json` with `decimal` valuing numeric string cells (`number::parse_with`): the
+/// browser module reads JavaScript values straight into `Json` and passes `parseFloat`.
+pub fn decode_json_with(
+    json: &Json,
+    model: &Model,
+    max_rows: usize,
+    decimal: DecimalValue,
+) -> Result<Array2<f64>, PredictError> {
+    let table = Table::new(model, max_rows, decimal);
     match json {
         Json::Object(columns) => table.decode_columns(columns),
         Json::Array(records) => table.decode_records(records),
@@ -62,11 +73,17 @@ pub fn encode(predictions: &[f64]) -> Vec<u8> {
 struct Table<'m> {
     model: &'m Model,
     max_rows: usize,
+    /// How a numeric string cell's decimal literal becomes a float64.
+    decimal: DecimalValue,
 }
 
 impl Table<'_> {
-    fn new(model: &Model, max_rows: usize) -> Table<'_> {
-        Table { model, max_rows }
+    fn new(model: &Model, max_rows: usize, decimal: DecimalValue) -> Table<'_> {
+        Table {
+            model,
+            max_rows,
+            decimal,
+        }
     }
 
     fn check_rows(&self, rows: usize) -> Result<(), PredictError> {
@@ -359,7 +376,7 @@ impl Table<'_> {
                 Err(invalid(format!("is not a finite number (got {name})")))
             }
             Json::Bool(b) => Ok(f64::from(u8::from(*b))),
-            Json::String(s) => match crate::number::parse(s.trim()) {
+            Json::String(s) => match number::parse_with(s.trim(), self.decimal) {
                 Some(x) if x.is_finite() => Ok(x),
                 Some(_) => Err(invalid(format!("is not a finite number (got {s:?})"))),
                 None => Err(invalid(format!("is not a number (got {s:?})"))),
