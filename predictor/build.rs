@@ -67,7 +67,8 @@ struct Embed {
 impl Embed {
     fn for_target() -> Embed {
         let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-        let browser = arch == "wasm32" && env::var_os("CARGO_FEATURE_WEB").is_some();
+        let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+        let browser = arch == "wasm32" && os == "unknown";
         Embed {
             x86_leaf_halves: matches!(arch.as_str(), "x86_64" | "x86"),
             float_splits: matches!(arch.as_str(), "x86_64" | "x86"),

@@ -13,7 +13,7 @@
 //!   starts an instance per request must not parse a model per request.
 //! - Layers depend downwards only: `tree`/`format` (data) -> `scaler`, `estimator` ->
 //!   `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes). Adapters
-//!   (`host`, the `spin` and `web` features) sit on top and only translate.
+//!   (the crates `host`, `predictor-spin`, `predictor-web`) sit on top and only translate.
 #![no_std]
 
 extern crate alloc;
@@ -30,12 +30,8 @@ pub mod model;
 pub mod number;
 pub mod payload;
 pub mod scaler;
-#[cfg(feature = "spin")]
-mod spin;
 pub mod tree;
 pub mod v2;
-#[cfg(feature = "web")]
-mod web;
 
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;
