@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the edge component: the `spin` feature for wasm32-wasip1 with spin.toml's own build
-# command (what `spin build` makes), then adapts it with wasmtime's preview1 proxy adapter into a plain wasi:http component
-# that `jco serve` / `wasmtime serve` run without Spin.
+# Builds the edge component: the `predictor-spin` crate (spin/) for wasm32-wasip1 with
+# spin.toml's own build command (what `spin build` makes), then adapts it with wasmtime's
+# preview1 proxy adapter into a plain wasi:http component that `jco serve` / `wasmtime serve`
+# run without Spin.
 # usage: scripts/build_edge.sh   (prints the component's path on stdout)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make web`: builds the browser / Node module (the `web` feature for wasm32-unknown-unknown),
+# `make web`: builds the browser / Node module (the `predictor-web` crate, web/, for wasm32-unknown-unknown),
 # runs wasm-bindgen-cli of exactly the crate's version (--target web) and binaryen's
 # wasm-opt, into web/pkg/, and prints its size (wasm + JS glue, gzipped).
 # usage: scripts/build_web.sh
@@ -25,10 +25,10 @@ fi
 
 # simd128 selects the core's wasm SIMD kernel; every engine this targets has it (Chrome 91,
 # Firefox 89, Safari 16.4, Node 16.4).
-cargo build -p predictor --release --target wasm32-unknown-unknown --no-default-features --features web \
+cargo build -p predictor-web --release --target wasm32-unknown-unknown \
     --config 'target.wasm32-unknown-unknown.rustflags = ["-C", "target-feature=+simd128"]' >&2
 "$tools/bin/wasm-bindgen" --target web --out-dir web/pkg --out-name predictor \
-    "$target_dir/wasm32-unknown-unknown/release/predictor.wasm"
+    "$target_dir/wasm32-unknown-unknown/release/predictor_web.wasm"
 
 # The features rustc 1.95 enables by default for wasm32-unknown-unknown plus simd128, named
 # explicitly (binaryen's own defaults differ). -O3: size matters, but per-row speed more.

@@ -21,8 +21,7 @@ step "rust tests"
 cargo test --workspace
 
 step "no_std core for wasm32-unknown-unknown"
-# As an rlib: the crate's cdylib type (for the spin/web builds) needs std to link.
-cargo rustc -p predictor --no-default-features --target wasm32-unknown-unknown --crate-type rlib
+cargo build -p predictor --no-default-features --target wasm32-unknown-unknown
 
 step "fast evaluator: wasm simd128 kernel under Node WASI, bit-exact with the reference"
 bash scripts/test_wasm_simd.sh

@@ -18,8 +18,8 @@ ensure_node_tools
 ensure_wasmtime
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-echo "--- clippy for the spin feature (wasm32-wasip1)"
-cargo clippy -q -p predictor --no-default-features --features spin --target wasm32-wasip1 -- -D warnings
+echo "--- clippy for the Spin component crate (wasm32-wasip1)"
+cargo clippy -q -p predictor-spin --target wasm32-wasip1 -- -D warnings
 
 echo "--- build the component"
 component=$(bash scripts/build_edge.sh)

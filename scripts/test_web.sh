@@ -10,8 +10,8 @@ source scripts/lib/servers.sh
 [ $# -eq 0 ] || { echo "usage: scripts/test_web.sh" >&2; exit 2; }
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-echo "--- clippy for the web feature (wasm32-unknown-unknown)"
-cargo clippy -q -p predictor --no-default-features --features web --target wasm32-unknown-unknown -- -D warnings
+echo "--- clippy for the browser module crate (wasm32-unknown-unknown)"
+cargo clippy -q -p predictor-web --target wasm32-unknown-unknown -- -D warnings
 
 echo "--- build web/pkg"
 bash scripts/build_web.sh

@@ -16,10 +16,7 @@ pub enum HostError {
         source: std::io::Error,
     },
     #[error("model file {}: {source}", path.display())]
-    InvalidModel {
-        path: PathBuf,
-        source: ModelError,
-    },
+    InvalidModel { path: PathBuf, source: ModelError },
     #[error("cannot read standard input: {0}")]
     ReadStdin(#[source] std::io::Error),
     #[error("cannot read {}: {source}", path.display())]

@@ -10,6 +10,7 @@ use core::fmt;
 
 use crate::error::PredictError;
 use crate::model::Model;
+use crate::number::{self, DecimalValue};
 
 /// A column that does not match the model's features one to one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,11 +103,16 @@ pub fn match_all<'n>(
 }
 
 /// A text cell as a number, the one grammar of every wire format: `str::parse::<f64>`'s
-/// (through `number::parse`, which the browser build values with JavaScript's own
-/// parser), surrounding whitespace ignored. The value must be finite. The error is the
+/// (`number::parse_with`), surrounding whitespace ignored. The value must be finite. The error is the
 /// reason that completes "row R: value for COLUMN ...".
 pub fn text_cell(text: &str) -> Result<f64, String> {
-    match crate::number::parse(text.trim()) {
+    text_cell_with(text, number::rust_decimal)
+}
+
+/// `text_cell` with `decimal` valuing the decimal literal (`number::parse_with`): the
+/// browser module passes JavaScript's `parseFloat`, so it ships no Rust float parser.
+pub fn text_cell_with(text: &str, decimal: DecimalValue) -> Result<f64, String> {
+    match number::parse_with(text.trim(), decimal) {
         Some(x) if x.is_finite() => Ok(x),
         Some(_) => Err(format!("is not a finite number (got {text:?})")),
         None => Err(format!("is not a number (got {text:?})")),

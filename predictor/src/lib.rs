@@ -14,7 +14,8 @@
 //! - Layers depend downwards only: the `model_format` crate (the file, its validation, the
 //!   tree layouts; `build.rs` embeds with it too) -> `scaler`, `estimator` (one module per
 //!   kind) -> `model` (the pipeline) -> `payload`, `v2` (wire formats) -> `api` (the routes).
-//!   Adapters (`host`, the Spin component, the browser module) sit on top and only translate.
+//!   Adapters (the crates `host`, `predictor-spin`, `predictor-web`) sit on top and only
+//!   translate.
 #![no_std]
 
 extern crate alloc;
@@ -31,11 +32,7 @@ pub mod model;
 pub mod number;
 pub mod payload;
 pub mod scaler;
-#[cfg(feature = "spin")]
-mod spin;
 pub mod v2;
-#[cfg(feature = "web")]
-mod web;
 
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;

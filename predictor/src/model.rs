@@ -21,7 +21,7 @@ pub struct Model {
     version: Cow<'static, str>,
     description: Cow<'static, str>,
     /// Read by `payload` by index (its messages name the column).
-    pub(crate) features: Cow<'static, [Cow<'static, str>]>,
+    features: Cow<'static, [Cow<'static, str>]>,
     target: Option<Cow<'static, str>>,
     scaler: Option<StandardScaler>,
     estimator: Estimator,
@@ -96,6 +96,11 @@ impl Model {
     /// The input columns, in the order the model takes them.
     pub fn features(&self) -> impl ExactSizeIterator<Item = &str> + Clone {
         self.features.iter().map(|f| &**f)
+    }
+
+    /// The name of input column `j` (model order); `j < n_features()`.
+    pub fn feature(&self, j: usize) -> &str {
+        &self.features[j]
     }
 
     pub fn n_features(&self) -> usize {

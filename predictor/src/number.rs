@@ -1,7 +1,7 @@
-//! Numeric strings in payload cells, read as `str::parse::<f64>` reads them. The browser
-//! module does not ship Rust's float parser (its tables alone are 10 KB of a download
-//! budgeted at 80 KB): it checks the same grammar here and lets the JavaScript engine,
-//! whose `parseFloat` also rounds correctly, compute the value.
+//! Numeric strings in payload cells, read as `str::parse::<f64>` reads them. The grammar is
+//! checked here; how a decimal literal becomes a float64 is a parameter (`parse_with`), so the
+//! browser module can pass the JavaScript engine's `parseFloat` (which also rounds correctly)
+//! and not ship Rust's float parser, whose tables alone are 10 KB of a download budgeted at 80 KB.
 
 /// What kind of literal `str::parse::<f64>` accepts a string as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,19 +50,37 @@ pub fn classify(s: &str) -> Option<Literal> {
     (end == bytes.len()).then_some(Literal::Decimal)
 }
 
+/// How a decimal literal (one `classify` calls `Literal::Decimal`) becomes the float64
+/// nearest to it: `rust_decimal`, or the browser module's JavaScript `parseFloat`.
+pub type DecimalValue = fn(&str) -> f64;
+
 /// The float64 `s` reads as, like `s.parse::<f64>().ok()`.
 pub fn parse(s: &str) -> Option<f64> {
-    #[cfg(all(target_arch = "wasm32", feature = "web"))]
-    {
-        match classify(s)? {
-            Literal::Decimal => Some(js_sys::parse_float(s)),
-            Literal::InfOrNan => Some(f64::NAN),
+    parse_with(s, rust_decimal)
+}
+
+/// The float64 `s` reads as, like `s.parse::<f64>().ok()`, with `decimal` valuing decimal
+/// literals; infinities and NaNs are named, not computed, so `decimal` never sees them.
+pub fn parse_with(s: &str, decimal: DecimalValue) -> Option<f64> {
+    match classify(s)? {
+        Literal::Decimal => Some(decimal(s)),
+        Literal::InfOrNan => {
+            let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+            let value = if unsigned.eq_ignore_ascii_case("nan") {
+                f64::NAN
+            } else {
+                f64::INFINITY
+            };
+            Some(if s.starts_with('-') { -value } else { value })
         }
     }
-    #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
-    {
-        s.parse().ok()
-    }
+}
+
+/// Rust's own reading of a decimal literal (`str::parse`, correctly rounded).
+pub fn rust_decimal(s: &str) -> f64 {
+    // `classify` accepted `s`, so this cannot fail (the tests hold the two grammars equal);
+    // were they ever to differ, a NaN is refused as a cell like any other non-finite value.
+    s.parse().unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]
@@ -124,10 +142,38 @@ mod tests {
         assert_eq!(classify("+.5E-3"), Some(Literal::Decimal));
     }
 
+    /// `parse` is `str::parse`, to the bit (NaN's sign included).
+    fn same_as_str_parse(s: &str) -> bool {
+        parse(s).map(f64::to_bits) == s.parse::<f64>().ok().map(f64::to_bits)
+    }
+
+    #[test]
+    fn parse_reads_what_str_parse_reads() {
+        for s in AWKWARD {
+            assert!(same_as_str_parse(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn parse_with_values_only_decimal_literals() {
+        let never: DecimalValue = |s| panic!("valued {s:?}");
+        for s in ["inf", "-INF", "+Infinity", "nan", "-nAn", "", "1e", "0x10"] {
+            assert_eq!(
+                parse_with(s, never).map(f64::to_bits),
+                parse(s).map(f64::to_bits),
+                "{s:?}"
+            );
+        }
+        let seven: DecimalValue = |_| 7.0;
+        assert_eq!(parse_with("6.575", seven), Some(7.0));
+        assert_eq!(parse_with("-1e400", seven), Some(7.0));
+    }
+
     proptest! {
         #[test]
         fn agrees_with_str_parse_on_float_like_strings(s in "[-+0-9.eEinfaINFA ]{0,8}") {
             prop_assert_eq!(classify(&s).is_some(), s.parse::<f64>().is_ok(), "{:?}", s);
+            prop_assert!(same_as_str_parse(&s), "{:?}", s);
         }
 
         #[test]
@@ -135,6 +181,7 @@ mod tests {
             for s in [alloc::format!("{x}"), alloc::format!("{x:e}"), alloc::format!("{x:E}")] {
                 let s: String = s;
                 prop_assert_eq!(classify(&s).is_some(), s.parse::<f64>().is_ok(), "{:?}", s);
+                prop_assert!(same_as_str_parse(&s), "{:?}", s);
             }
         }
     }

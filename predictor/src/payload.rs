@@ -22,6 +22,7 @@ use crate::columns;
 use crate::error::PredictError;
 use crate::json::Json;
 use crate::model::Model;
+use crate::number::{self, DecimalValue};
 
 /// Decodes a /predict body into a batch (rows x model features, model order),
 /// refusing more than `max_rows` rows.
@@ -29,14 +30,24 @@ pub fn decode(body: &[u8], model: &Model, max_rows: usize) -> Result<Array2<f64>
     decode_json(&Json::parse(body)?, model, max_rows)
 }
 
-/// Decodes an already parsed /predict payload (the browser module reads JavaScript
-/// values straight into `Json`).
+/// Decodes an already parsed /predict payload.
 pub fn decode_json(
     json: &Json,
     model: &Model,
     max_rows: usize,
 ) -> Result<Array2<f64>, PredictError> {
-    let table = Table::new(model, max_rows);
+    decode_json_with(json, model, max_rows, number::rust_decimal)
+}
+
+/// `decode_json` with `decimal` valuing numeric string cells (`number::parse_with`): the
+/// browser module reads JavaScript values straight into `Json` and passes `parseFloat`.
+pub fn decode_json_with(
+    json: &Json,
+    model: &Model,
+    max_rows: usize,
+    decimal: DecimalValue,
+) -> Result<Array2<f64>, PredictError> {
+    let table = Table::new(model, max_rows, decimal);
     match json {
         Json::Object(columns) => table.decode_columns(columns),
         Json::Array(records) => table.decode_records(records),
@@ -63,11 +74,17 @@ pub fn encode(predictions: &[f64]) -> Vec<u8> {
 struct Table<'m> {
     model: &'m Model,
     max_rows: usize,
+    /// How a numeric string cell's decimal literal becomes a float64.
+    decimal: DecimalValue,
 }
 
 impl Table<'_> {
-    fn new(model: &Model, max_rows: usize) -> Table<'_> {
-        Table { model, max_rows }
+    fn new(model: &Model, max_rows: usize, decimal: DecimalValue) -> Table<'_> {
+        Table {
+            model,
+            max_rows,
+            decimal,
+        }
     }
 
     fn check_rows(&self, rows: usize) -> Result<(), PredictError> {
@@ -111,7 +128,7 @@ impl Table<'_> {
             return Err(PredictError::WrongShape(format!(
                 "column {}: expected an object {{\"row key\": value}} or an array of values, \
                  got {} (for a single row, send [{{\"COLUMN\": value, ...}}])",
-                self.model.features[*j],
+                self.model.feature(*j),
                 odd.kind()
             )));
         }
@@ -218,7 +235,7 @@ impl Table<'_> {
                     .expect("a column with fewer keys than the union lacks one");
                 return Err(PredictError::MissingCell {
                     row: missing.to_string(),
-                    column: self.model.features[*j].to_string(),
+                    column: self.model.feature(*j).to_string(),
                 });
             }
             for (key, cell) in cells {
@@ -242,7 +259,7 @@ impl Table<'_> {
         for (j, items) in &lists {
             if items.len() != rows {
                 return Err(PredictError::RaggedColumns {
-                    column: self.model.features[*j].to_string(),
+                    column: self.model.feature(*j).to_string(),
                     len: items.len(),
                     expected: rows,
                 });
@@ -296,7 +313,7 @@ impl Table<'_> {
                 .expect("fewer cells than features leaves one unset");
             return Err(PredictError::MissingCell {
                 row: i.to_string(),
-                column: self.model.features[j].to_string(),
+                column: self.model.feature(j).to_string(),
             });
         }
         Ok(())
@@ -328,7 +345,7 @@ impl Table<'_> {
     fn cell_value(&self, cell: &Json, row: impl Display, j: usize) -> Result<f64, PredictError> {
         let invalid = |reason: String| PredictError::InvalidCell {
             row: row.to_string(),
-            column: self.model.features[j].to_string(),
+            column: self.model.feature(j).to_string(),
             reason,
         };
         match cell {
@@ -343,7 +360,7 @@ impl Table<'_> {
                 Err(invalid(format!("is not a finite number (got {name})")))
             }
             Json::Bool(b) => Ok(f64::from(u8::from(*b))),
-            Json::String(s) => columns::text_cell(s).map_err(invalid),
+            Json::String(s) => columns::text_cell_with(s, self.decimal).map_err(invalid),
             Json::Null => Err(invalid("is null".to_string())),
             other => Err(invalid(format!("is {}, not a number", other.kind()))),
         }

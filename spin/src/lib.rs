@@ -1,19 +1,20 @@
-//! The Spin / wasi:http adapter (feature `spin`, built for wasm32-wasip1): moves one
-//! `wasi:http/incoming-handler` request into `Service::handle` and its answer back out.
-//! No routes here: `api.rs` is the one route table every target shares.
+//! The Spin / wasi:http component (built for wasm32-wasip1 by spin.toml): moves one
+//! `wasi:http/incoming-handler` request into `predictor::Service::handle` and its answer
+//! back out. No routes here: the core's `api` is the one route table every target shares.
 //!
 //! It imports nothing Spin-specific, so the component runs in Spin 2.x/3.x and in any
 //! other wasi:http 0.2 host (`wasmtime serve`, `jco serve`, SpinKube).
-
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
+//!
+//! Only the export is wasm32-only: its symbol, `wasi:http/incoming-handler@0.2.0#handle`,
+//! is not one a native linker accepts. Everything else builds on the host too, so
+//! `cargo clippy --workspace` and `cargo test --workspace` check this crate like any other
+//! (spin-sdk and wasi compile natively; their calls would only fail at run time).
 
 use spin_sdk::http::{IncomingRequest, Method, Response};
-use spin_sdk::http_component;
 use wasi::io::streams::StreamError;
 
-use crate::api::{self, Service, ServiceOptions};
-use crate::model::Model;
+use predictor::api::{self, Service, ServiceOptions};
+use predictor::Model;
 
 /// Largest request body accepted (413 above); the same limit as the native server.
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -21,7 +22,8 @@ const MAX_BODY_BYTES: usize = 1 << 20;
 /// How much one read of the body stream asks for.
 const READ_CHUNK: u64 = 64 * 1024;
 
-#[http_component]
+#[cfg_attr(target_arch = "wasm32", spin_sdk::http_component)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn handle(request: IncomingRequest) -> Response {
     let method = request.method();
     let path_with_query = request.path_with_query().unwrap_or_default();
@@ -67,7 +69,7 @@ fn read_body(request: &IncomingRequest) -> Result<Vec<u8>, api::Response> {
             if bytes.len() > MAX_BODY_BYTES {
                 return Err(api::Response::error(
                     413,
-                    &alloc::format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+                    &format!("request body is larger than {MAX_BODY_BYTES} bytes"),
                     "unknown",
                 ));
             }

@@ -9,14 +9,10 @@
 //! silently dropped. Typed arrays and `Map`s are read as arrays and objects. Containers
 //! below `json::MAX_DEPTH` keep only their kind, so a cyclic object cannot loop.
 
-use alloc::format;
-use alloc::string::String;
-use alloc::vec::Vec;
-
 use js_sys::{Array, ArrayBuffer, Map, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::json::{Json, MAX_DEPTH};
+use predictor::json::{Json, MAX_DEPTH};
 
 /// The JSON tree of `value`, or what it holds that JSON cannot ("a function, which
 /// JSON cannot hold").

@@ -1,23 +1,22 @@
-//! The browser / Node module (feature `web`, wasm32-unknown-unknown + wasm-bindgen): the
-//! `/predict` codec and the row API of the core as JavaScript functions, same bits and
-//! same error messages as the server.
+//! The browser / Node module (wasm32-unknown-unknown + wasm-bindgen, packed into web/pkg/ by
+//! scripts/build_web.sh): the core's `/predict` codec and row API as JavaScript functions,
+//! same bits and same error messages as the server.
 //!
 //! A payload is read straight from the JavaScript value into the server's JSON tree
 //! (`js_json`; JS numbers are float64, so no bits are lost) and then decoded by the
 //! server's own code, so it is read as the same JSON POSTed to `/predict` would be,
-//! without shipping a JSON parser in the module. Results go back through serde-wasm-bindgen.
-
-use alloc::format;
-use alloc::string::ToString;
-use alloc::vec::Vec;
+//! without shipping a JSON parser in the module. Numeric string cells are valued by the
+//! engine's `parseFloat` (`payload::decode_json_with`), so Rust's float parser is not shipped
+//! either. Results go back through serde-wasm-bindgen.
+//!
+//! The crate also builds natively (wasm-bindgen's glue would only fail when called outside
+//! wasm), so `cargo clippy --workspace` and `cargo test --workspace` check it on the host.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::error::PredictError;
-use crate::model::Model;
-use crate::payload;
-use crate::scaler::Scaling;
+use predictor::payload;
+use predictor::{Model, PredictError, Scaling};
 
 mod js_json;
 
@@ -85,7 +84,8 @@ pub fn predict(
     let json = js_json::to_json(&payload)
         .map_err(|reason| JsError::new(&format!("payload holds {reason}")))?;
     let model = Model::embedded();
-    let rows = payload::decode_json(&json, model, usize::MAX).map_err(js_error)?;
+    let rows = payload::decode_json_with(&json, model, usize::MAX, js_sys::parse_float)
+        .map_err(js_error)?;
     let prediction = model.predict(rows.view(), scaling).map_err(js_error)?;
     Ok(serde_wasm_bindgen::to_value(&Prediction { prediction })?)
 }
