@@ -1,7 +1,7 @@
 # The production image: the static (x86_64-unknown-linux-musl) `host` binary alone in an
 # empty image. No base image is pulled, so the binary is built outside the image first:
 #   cargo build --release --locked -p host --target x86_64-unknown-linux-musl
-#   podman build --format docker -t edge-predictor:dev .     (or: scripts/build_image.sh)
+#   podman build --format docker -t edge-predictor:dev .     (or: scripts/build/image.sh)
 # A binary built elsewhere: --build-arg HOST_BINARY=path/inside/the/context.
 # (Where base images can be pulled, a multi-stage build would do the cargo step in a
 # `FROM rust:1.95` stage and `COPY --from=build`; it cannot run here, so it is not used.)

@@ -7,7 +7,7 @@ run:
 
 # Every test: lint, Rust tests, the no_std/wasm builds, tools, edge, web, delivery, container.
 test:
-	bash scripts/test.sh
+	bash scripts/test/all.sh
 
 lint:
 	cargo fmt --all -- --check
@@ -20,8 +20,8 @@ build:
 	cargo build --release -p host
 
 bench:
-	bash scripts/bench.sh
+	bash scripts/bench/core.sh
 
 # The browser/Node module into web/pkg/ (wasm-bindgen --target web, wasm-opt); prints its size.
 web:
-	bash scripts/build_web.sh
+	bash scripts/build/web.sh

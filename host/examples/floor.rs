@@ -1,4 +1,4 @@
-//! The HTTP floor of the load benchmark (scripts/bench_load.sh): the least an axum server
+//! The HTTP floor of the load benchmark (scripts/bench/load.sh): the least an axum server
 //! on this machine can do per request (read the body, answer a fixed JSON), so `host` is
 //! measured against the cost of HTTP itself. Usage: `floor [ADDR]` (default 127.0.0.1:8090).
 

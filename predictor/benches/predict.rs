@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the model core; `scripts/bench.sh` runs them and writes the
+//! Criterion benchmarks of the model core; `scripts/bench/core.sh` runs them and writes the
 //! medians into BENCHMARKS.md. Ids (`predict/one_row`, `predict/batch_100k`) are read by tools.
 
 use std::hint::black_box;

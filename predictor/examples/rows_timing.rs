@@ -1,6 +1,6 @@
 //! Times `Model::predict_flat` natively on one row at a time and on a 100,000-row batch (the
-//! golden training rows, tiled), the same work scripts/bench_web.mjs times in wasm, so
-//! scripts/bench_edge.sh can print the ratio. Prints one JSON line.
+//! golden training rows, tiled), the same work scripts/bench/web.mjs times in wasm, so
+//! scripts/bench/edge.sh can print the ratio. Prints one JSON line.
 //! usage: cargo run --release -p predictor --example rows_timing [--no-default-features --features std]
 
 use std::time::Instant;

@@ -56,7 +56,7 @@ fn the_expected_kernels_are_available() {
         Kernel::Simd128.is_available(),
         cfg!(all(target_arch = "wasm32", target_feature = "simd128"))
     );
-    // scripts/test_wasm_simd.sh sets this, so a build without simd128 cannot pass quietly.
+    // scripts/test/wasm_simd.sh sets this, so a build without simd128 cannot pass quietly.
     if let Some(name) = option_env!("EXPECT_KERNEL") {
         let kernel = Kernel::ALL.into_iter().find(|k| k.name() == name).unwrap();
         assert!(kernel.is_available(), "kernel {name} is not available");

@@ -1,5 +1,5 @@
 # Times scikit-learn 0.20.3 predict and the original in-process pipeline (the baseline numbers of
-# shared/REFERENCE.md); run by scripts/bench_sklearn.sh in the original stack's venv.
+# shared/REFERENCE.md); run by scripts/bench/sklearn.sh in the original stack's venv.
 """Prints machine info and machine-readable lines (median wall time):
 sklearn one_row_us=..  sklearn batch_100k_ns_per_row=..  original_pipeline_one_row_us=..
 original_model_load_ms=.. (the original loads the model on every request), then the same

@@ -1,5 +1,5 @@
 //! The browser / Node module (wasm32-unknown-unknown + wasm-bindgen, packed into web/pkg/ by
-//! scripts/build_web.sh): the core's `/predict` codec and row API as JavaScript functions,
+//! scripts/build/web.sh): the core's `/predict` codec and row API as JavaScript functions,
 //! same bits and same error messages as the server.
 //!
 //! A payload is read straight from the JavaScript value into the server's JSON tree

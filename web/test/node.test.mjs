@@ -1,4 +1,4 @@
-// The browser module in Node (run by scripts/test_web.sh, or `npm test` in web/): the
+// The browser module in Node (run by scripts/test/web.sh, or `npm test` in web/): the
 // `--target web` build loaded with initSync must give the golden bits in both scaling
 // modes, and throw the same error messages the native server answers (NATIVE_URL).
 import { test } from "node:test";

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+# The HTTP parity check of the edge component (run by scripts/test/edge.sh): every golden case
+# and every error case goes to the component AND the native server; both must answer the same
+# status, content type and body, and the predictions must be the golden bits.
+"""usage: edge_http_check.py --edge URL --native URL [--golden DIR]"""
+
+import argparse
+import http.client
+import json
+import sys
+import urllib.parse
+from pathlib import Path
+
+from golden_bits import assert_bits
+
+FEATURES = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
+JSON_TYPE = "application/json"
+MODEL = "boston-housing"
+
+
+class Server:
+    """One keep-alive connection to a server under test."""
+
+    def __init__(self, name, url):
+        parts = urllib.parse.urlsplit(url)
+        self.name = name
+        self.host, self.port = parts.hostname, parts.port
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def request(self, method, path, body=None, content_type=JSON_TYPE):
+        headers = {}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return (
+                    response.status,
+                    response.getheader("Content-Type"),
+                    response.getheader("Allow"),
+                    response.read(),
+                )
+            except (http.client.HTTPException, ConnectionError):
+                # The server may close an idle keep-alive connection; reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class Check:
+    def __init__(self, edge, native):
+        self.edge, self.native = edge, native
+        self.requests = 0
+
+    def same(self, method, path, body=None, content_type=JSON_TYPE):
+        """Sends one request to both servers; returns the (identical) answer."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        edge = self.edge.request(method, path, body, content_type)
+        native = self.native.request(method, path, body, content_type)
+        self.requests += 1
+        what = f"{method} {path} {(body or b'')[:120]!r}"
+        assert edge == native, f"{what}: edge {edge[:3]} {edge[3][:300]!r} != native {native[:3]} {native[3][:300]!r}"
+        return edge
+
+    def predict(self, query, payload, expected, what):
+        status, ctype, _, body = self.same("POST", "/predict" + query, payload)
+        assert status == 200, f"{what}: {status} {body[:300]!r}"
+        assert ctype == JSON_TYPE, f"{what}: content type {ctype}"
+        got = json.loads(body)["prediction"]
+        assert_bits(got, expected, what)
+
+    def infer(self, path, request, expected, what):
+        status, ctype, _, body = self.same("POST", path, request)
+        assert status == 200, f"{what}: {status} {body[:300]!r}"
+        assert ctype == JSON_TYPE, f"{what}: content type {ctype}"
+        answer = json.loads(body)
+        assert answer.get("id") == request.get("id"), f"{what}: id {answer.get('id')!r}"
+        [output] = answer["outputs"]
+        assert output["name"] == "predict" and output["datatype"] == "FP64", (what, output)
+        assert output["shape"] == [len(expected)], (what, output["shape"])
+        assert_bits(output["data"], expected, what)
+
+    def error(self, method, path, body, content_type, status, needle, allow=None):
+        got_status, ctype, got_allow, answer = self.same(method, path, body, content_type)
+        what = f"{method} {path}"
+        assert got_status == status, f"{what}: {got_status} (wanted {status}) {answer[:300]!r}"
+        if method != "HEAD":
+            assert ctype == JSON_TYPE, f"{what}: content type {ctype}"
+            message = json.loads(answer)["error"]
+            assert needle in message, f"{what}: {message!r} lacks {needle!r}"
+        assert got_allow == allow, f"{what}: Allow {got_allow!r} (wanted {allow!r})"
+
+
+def as_the_original_read_it(payload, order):
+    """The original took columns by position (pandas 0.24 sorted a list of records' keys);
+    renaming each column to the feature it was fed to reproduces its arithmetic by name."""
+    rename = lambda obj: {FEATURES[order.index(k)]: v for k, v in obj.items()}  # noqa: E731
+    if isinstance(payload, dict):
+        return rename(payload)
+    return [rename(r) for r in payload]
+
+
+def numeric_rows(payload):
+    """The rows of a /predict payload in the order the server answers them, or None when a
+    cell is not a plain number (V2 tensors hold numbers only)."""
+    if isinstance(payload, list):
+        table = [[r[f] for f in FEATURES] for r in payload]
+    elif all(isinstance(v, list) for v in payload.values()):
+        table = [list(row) for row in zip(*(payload[f] for f in FEATURES))]
+    else:
+        keys = sorted({k for column in payload.values() for k in column})
+        table = [[payload[f][k] for f in FEATURES] for k in keys]
+    ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for row in table for v in row)
+    return table if ok else None
+
+
+def records(rows):
+    return [dict(zip(FEATURES, row)) for row in rows]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--edge", required=True)
+    parser.add_argument("--native", required=True)
+    parser.add_argument("--golden", default=str(Path(__file__).parent.parent / "model_data/golden"))
+    args = parser.parse_args()
+    golden = Path(args.golden)
+    check = Check(Server("edge", args.edge), Server("native", args.native))
+
+    # GET / and HEAD /.
+    status, ctype, _, body = check.same("GET", "/", content_type=None)
+    assert status == 200 and ctype.startswith("text/html"), (status, ctype)
+    assert b"<h3>Sklearn Prediction Home</h3>" in body, body[:200]
+    status, _, _, body = check.same("HEAD", "/", content_type=None)
+    assert status == 200 and body == b"", (status, body[:100])
+
+    # The original service's cases, per-request scaling.
+    cases = json.loads((golden / "per_request.json").read_text())["cases"]
+    assert len(cases) >= 100, len(cases)
+    for case in cases:
+        payload = as_the_original_read_it(case["payload"], case["original_column_order"])
+        check.predict("?scaling=per-request", payload, case["prediction"], case["name"])
+    print(f"per-request: {len(cases)} golden payloads, exact", flush=True)
+
+    # scikit-learn with the training scaler: in batches (default and explicit scaling)...
+    training = json.loads((golden / "training.json").read_text())
+    assert training["features"] == FEATURES, training["features"]
+    rows, expected = training["rows"], training["prediction"]
+    assert len(rows) >= 2000, len(rows)
+    batch = 1000
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        want = expected[start : start + batch]
+        check.predict("", records(chunk), want, f"training rows {start}..")
+        columns = {f: [row[j] for row in chunk] for j, f in enumerate(FEATURES)}
+        check.predict("?scaling=training", columns, want, f"training rows {start}.. as lists")
+    # ...and one row at a time, in the original's columns orientation.
+    for i in range(0, len(rows), 7):
+        one = {f: {"0": rows[i][j]} for j, f in enumerate(FEATURES)}
+        check.predict("?scaling=training", one, [expected[i]], f"training row {i}")
+    for row in training["rejected_rows"]:
+        check.error("POST", "/predict", records([row]), JSON_TYPE, 422, "overflows float32")
+    print(f"training: {len(rows)} golden rows in batches, every 7th alone, exact", flush=True)
+
+    # KServe V2: metadata and health, then infer with the same golden rows.
+    for path in ["/v2", "/v2/health/live", "/v2/health/ready", f"/v2/models/{MODEL}",
+                 f"/v2/models/{MODEL}/ready"]:
+        status, ctype, _, body = check.same("GET", path, content_type=None)
+        assert status == 200 and ctype == JSON_TYPE, (path, status, ctype, body[:200])
+    infer = f"/v2/models/{MODEL}/infer"
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        tensor = {"name": "input-0", "shape": [len(chunk), 6], "datatype": "FP64",
+                  "data": [v for row in chunk for v in row]}
+        check.infer(infer, {"id": f"t{start}", "inputs": [tensor]}, expected[start : start + batch],
+                    f"v2 training rows {start}..")
+    columns = [{"name": f, "shape": [len(rows[:300])], "datatype": "FP64",
+                "data": [row[j] for row in rows[:300]]} for j, f in enumerate(FEATURES)]
+    check.infer(infer, {"inputs": columns[::-1]}, expected[:300], "v2 per-column tensors")
+    v2_cases = 0
+    for n, case in enumerate(cases):
+        table = numeric_rows(as_the_original_read_it(case["payload"], case["original_column_order"]))
+        if table is None:
+            continue
+        tensor = {"name": "x", "shape": [len(table), 6], "datatype": "FP64",
+                  "data": [v for row in table for v in row]}
+        if n % 2:
+            body, path = {"inputs": [tensor]}, infer + "?scaling=per-request"
+        else:
+            body, path = {"inputs": [tensor], "parameters": {"scaling": "per-request"}}, infer
+        check.infer(path, body, case["prediction"], f"v2 {case['name']}")
+        v2_cases += 1
+    assert v2_cases >= 50, v2_cases
+    check.error("POST", "/v2/models/nope/infer", "{}", JSON_TYPE, 404, "nope")
+    bad_shape = {"inputs": [{"name": "x", "shape": [2, 5], "datatype": "FP64",
+                             "data": [v for row in rows[:2] for v in row]}]}
+    check.error("POST", infer, json.dumps(bad_shape), JSON_TYPE, 400, "shape")
+    print(f"v2: metadata, training rows, {v2_cases} per-request cases, exact", flush=True)
+
+    # Errors: the same clear 4xx JSON on both.
+    sample = {f: {"0": v} for f, v in zip(FEATURES, [0, 6.575, 296.0, 15.3, 396.9, 4.98])}
+    check.error("GET", "/predict", None, None, 405, "takes POST", allow="POST")
+    check.error("POST", "/", "{}", JSON_TYPE, 405, "takes GET", allow="GET")
+    check.error("GET", "/nope", None, None, 404, "no route")
+    check.error("POST", "/predict", json.dumps(sample), None, 415, "Content-Type")
+    check.error("POST", "/predict", json.dumps(sample), "text/plain", 415, "Content-Type")
+    check.error("POST", "/predict", "{not json", JSON_TYPE, 400, "not valid JSON")
+    check.error("POST", "/predict?scaling=bogus", json.dumps(sample), JSON_TYPE, 400, "scaling")
+    check.error("POST", "/predict", "{}", JSON_TYPE, 422, "no rows")
+    missing = {k: v for k, v in sample.items() if k != "LSTAT"}
+    check.error("POST", "/predict", json.dumps(missing), JSON_TYPE, 422, "LSTAT is missing")
+    bad = dict(sample, RM={"0": "six"})
+    check.error("POST", "/predict", json.dumps(bad), JSON_TYPE, 422, "RM")
+    big = b"[" + b" " * (1 << 20) + b"]"
+    check.error("POST", "/predict", big, JSON_TYPE, 413, "larger than")
+    print(f"errors: same 4xx JSON on both; {check.requests} requests in all", flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as err:
+        print(f"FAIL: {err}", file=sys.stderr)
+        sys.exit(1)
