@@ -52,6 +52,22 @@ def encode_array(a):
             "data": base64.b64encode(le.tobytes()).decode("ascii")}
 
 
+def narrow_int(a):
+    """The same integers in the narrowest dtype of their kind (signed: i1/i2/i4/i8, unsigned:
+    u1/u2/u4/u8) that holds every value: exact, and 2-8x smaller than int64 in the file."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "iu":
+        raise ExportError("internal: narrow_int of dtype %s" % a.dtype)
+    lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
+    kinds = (np.int8, np.int16, np.int32, np.int64) if a.dtype.kind == "i" else (
+        np.uint8, np.uint16, np.uint32, np.uint64)
+    for t in kinds:
+        info = np.iinfo(t)
+        if info.min <= lo and hi <= info.max:
+            return a.astype(t)
+    return a
+
+
 def decode_array(doc):
     """Inverse of encode_array (used by the tests and the golden readers)."""
     raw = base64.b64decode(doc["data"])
@@ -202,9 +218,9 @@ def tree_block(trees):
     return {
         "n_trees": len(trees),
         "node_offset": encode_array(offset),
-        "children_left": encode_array(np.concatenate([t[0] for t in trees])),
-        "children_right": encode_array(np.concatenate([t[1] for t in trees])),
-        "feature": encode_array(np.concatenate([t[2] for t in trees])),
+        "children_left": encode_array(narrow_int(np.concatenate([t[0] for t in trees]))),
+        "children_right": encode_array(narrow_int(np.concatenate([t[1] for t in trees]))),
+        "feature": encode_array(narrow_int(np.concatenate([t[2] for t in trees]))),
         "threshold": encode_array(np.concatenate([t[3] for t in trees])),
         "value": encode_array(np.concatenate([t[4] for t in trees])),
         "missing_go_to_left": None if mgls[0] is None else encode_array(np.concatenate(mgls)),
@@ -405,7 +421,8 @@ def export_hist_gradient_boosting(obj, st, name, version, n_features):
     allnodes = np.concatenate(flat)
     block = {"n_predictors": len(flat), "node_offset": encode_array(offset)}
     for f in HGB_FIELDS:
-        block[f] = encode_array(np.ascontiguousarray(allnodes[f]))
+        col = np.ascontiguousarray(allnodes[f])
+        block[f] = encode_array(narrow_int(col) if col.dtype.kind in "iu" else col)
     baseline = np.asarray(st["_baseline_prediction"], dtype=np.float64)
     if baseline.size not in (1, k):
         raise ExportError("%s: baseline_prediction has %d values for %d trees per iteration"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates model_data/zoo/: builds one pinned venv per scikit-learn line in .cache/venv-zoo-<line>
-# (wheels only) and runs tools/zoo/make_zoo.py in each. Usage: make_zoo.sh [LINE...] (default: all).
+# (wheels only), runs tools/zoo/make_zoo.py in each, exports every pickle to its committed v2
+# <name>.model.json with the ONE exporter env (.cache/venv-tools, built by tools/check_export.sh), and
+# checks the exports in the line's own env (tools/zoo/verify_zoo.py). Usage: make_zoo.sh [LINE...] (default: all).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p "$ROOT/.cache"
@@ -23,4 +25,10 @@ for line in "${LINES[@]}"; do
         echo "$want" > "$venv/.requirements.sha256"
     fi
     (cd "$ROOT" && "$venv/bin/python" tools/zoo/make_zoo.py)
+    tools_py="$CACHE/venv-tools/bin/python"
+    [ -x "$tools_py" ] || { echo "make_zoo.sh: run tools/check_export.sh once first (builds $CACHE/venv-tools)" >&2; exit 1; }
+    for pkl in "$ROOT/model_data/zoo/sklearn-$line"/*.joblib; do
+        "$tools_py" "$ROOT/tools/export_model.py" "$pkl" -o "${pkl%.joblib}.model.json" 2>/dev/null
+    done
+    (cd "$ROOT" && "$venv/bin/python" tools/zoo/verify_zoo.py "sklearn-$line")
 done
