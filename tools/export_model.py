@@ -53,7 +53,7 @@ DEFAULT_DESCRIPTION = (
 LEGACY_GB_MODULE = "sklearn.ensemble.gradient_boosting"
 
 
-from export_v2 import ExportError, SUPPORTED_LINE, build_v2, dumps_v2  # noqa: E402
+from export_v2 import ExportError, build_v2, dumps_v2  # noqa: E402
 from sklearn_stubs import NotAPickle, Stub, load_with_stubs as _load_with_stubs  # noqa: E402
 
 

@@ -397,7 +397,7 @@ def export_hist_gradient_boosting(obj, st, name, version, n_features):
     if not isinstance(preds, list) or not preds:
         raise ExportError("%s is not fitted (no _predictors)" % name)
     k = int(st.get("n_trees_per_iteration_", 1))
-    flat, where = [], []
+    flat = []
     for i, it in enumerate(preds):
         if len(it) != k:
             raise ExportError("%s iteration %d has %d predictors, expected %d" % (name, i, len(it), k))

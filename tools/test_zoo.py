@@ -47,10 +47,6 @@ def _ids(paths):
     return [os.path.relpath(p, ZOO)[:-len(".joblib")] for p in paths]
 
 
-def _bits(a):
-    return np.asarray(a, dtype=np.float64).view(np.uint64)
-
-
 @pytest.mark.parametrize("pkl", PICKLES, ids=_ids(PICKLES))
 def test_zoo_export_reproduces_sklearn(tmp_path, pkl):
     g = load_golden(pkl)
