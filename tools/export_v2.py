@@ -116,6 +116,8 @@ def _get(st, *names, default=None):
 
 def _n_features(st):
     v = _get(st, "n_features_in_", "n_features_", "_n_features", "n_features")
+    if v is None and st.get("coef_") is not None:  # 0.20 linear models
+        return int(np.asarray(st["coef_"]).shape[-1])
     if v is None:
         return None
     return int(v)
@@ -602,7 +604,7 @@ def build_v2(root, input_path, features=None, name=None, version="1", target=Non
         raise ExportError("%d distinct feature names needed, got %d" % (n_features, len(features)))
 
     classes = None
-    if "classes_" in st:
+    if st.get("classes_") is not None:  # (0.20 regressors pickle classes_ = None)
         classes = _labels(st["classes_"], est_obj._sk_name)
         if estimator.get("n_classes") not in (None, len(classes)):
             raise ExportError("%s: %d classes_ but n_classes %d"

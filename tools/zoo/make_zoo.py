@@ -31,7 +31,8 @@ from sklearn.dummy import DummyRegressor  # noqa: E402
 from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor,  # noqa: E402
                               GradientBoostingClassifier, GradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # noqa: E402
+if V >= (1, 0):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # noqa: E402
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression,  # noqa: E402
                                   LogisticRegression, Ridge)
@@ -85,17 +86,23 @@ def data(kind):
 
 
 def gb_loss(name):
-    old = V < (1, 0)
+    """The loss's name in this line's vocabulary (ls/lad/deviance before 1.1)."""
     return {"squared_error": "ls" if V < (1, 1) else "squared_error",
             "absolute_error": "lad" if V < (1, 1) else "absolute_error",
-            "log_loss": "deviance" if V < (1, 1) else "log_loss"}.get(name, name) if not old else name
+            "log_loss": "deviance" if V < (1, 1) else "log_loss"}.get(name, name)
 
 
 def models():
     """(name, dataset, nan_fraction, fit_on_dataframe, estimator) for this scikit-learn line."""
     hgb = dict(max_iter=25, max_leaf_nodes=15, random_state=0)
+    if V < (1, 0):
+        hgb = {}
     gb = dict(n_estimators=25, max_depth=3, random_state=0)
     forest = dict(n_estimators=15, max_depth=6, random_state=0)
+    if V < (0, 22):  # 0.20's LogisticRegression defaults (liblinear, ovr) warn; say them
+        lr = dict(solver="liblinear", multi_class="ovr")
+    else:
+        lr = {}
     m = [
         ("decision_tree_regressor", "diabetes", 0, True, DecisionTreeRegressor(max_depth=6, random_state=0)),
         ("decision_tree_classifier_str", "iris_str", 0, True, DecisionTreeClassifier(max_depth=5, random_state=0)),
@@ -114,6 +121,9 @@ def models():
         ("gradient_boosting_classifier_exponential", "classification_int", 0, False,
          GradientBoostingClassifier(loss="exponential", **gb)),
         ("gradient_boosting_classifier_multiclass_str", "iris_str", 0, True, GradientBoostingClassifier(**gb)),
+    ]
+    if V >= (1, 0):
+        m += [
         ("hist_gradient_boosting_squared_error", "diabetes", 0.05, True,
          HistGradientBoostingRegressor(loss="squared_error" if V >= (1, 0) else "least_squares", **hgb)),
         ("hist_gradient_boosting_absolute_error", "diabetes", 0.05, False,
@@ -123,13 +133,17 @@ def models():
         ("hist_gradient_boosting_classifier_multiclass", "wine", 0.05, False, HistGradientBoostingClassifier(**hgb)),
         ("hist_gradient_boosting_classifier_multiclass_str", "classification_multi_str", 0.05, True,
          HistGradientBoostingClassifier(**hgb)),
+        ("pipeline_minmax_hist_gradient_boosting", "diabetes", 0.05, False,
+         make_pipeline(MinMaxScaler(), HistGradientBoostingRegressor(**hgb))),
+        ]
+    m += [
         ("linear_regression", "diabetes", 0, True, LinearRegression()),
         ("ridge", "diabetes", 0, False, Ridge(alpha=0.5)),
         ("lasso", "diabetes", 0, False, Lasso(alpha=0.05)),
         ("elastic_net", "regression", 0, False, ElasticNet(alpha=0.1, l1_ratio=0.3)),
         ("logistic_regression_binary", "breast_cancer", 0, False,
-         make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))),
-        ("logistic_regression_multinomial_str", "iris_str", 0, True, LogisticRegression(max_iter=500)),
+         make_pipeline(StandardScaler(), LogisticRegression(max_iter=500, **lr))),
+        ("logistic_regression_multinomial_str", "iris_str", 0, True, LogisticRegression(max_iter=500, **lr)),
         ("pipeline_imputer_mean_standard_random_forest", "regression", 0.05, False,
          make_pipeline(SimpleImputer(strategy="mean"), StandardScaler(), RandomForestRegressor(**forest))),
         ("pipeline_imputer_median_decision_tree_int", "classification_int", 0.05, True,
@@ -138,12 +152,10 @@ def models():
          make_pipeline(SimpleImputer(strategy="most_frequent"), MinMaxScaler(), GradientBoostingRegressor(**gb))),
         ("pipeline_imputer_constant_maxabs_logistic", "classification_multi_str", 0.05, False,
          make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), MaxAbsScaler(),
-                       LogisticRegression(max_iter=500))),
+                       LogisticRegression(max_iter=500, **lr))),
         ("pipeline_standard_ridge", "regression", 0, False, make_pipeline(StandardScaler(), Ridge())),
-        ("pipeline_minmax_hist_gradient_boosting", "diabetes", 0.05, False,
-         make_pipeline(MinMaxScaler(), HistGradientBoostingRegressor(**hgb))),
     ]
-    if V < (1, 8):  # multi_class was removed from LogisticRegression in 1.8
+    if (0, 22) <= V < (1, 8):  # multi_class was removed from LogisticRegression in 1.8
         m.append(("logistic_regression_ovr", "wine", 0, False,
                   make_pipeline(StandardScaler(), LogisticRegression(multi_class="ovr", max_iter=500))))
     if V >= (1, 1):
@@ -162,6 +174,11 @@ def models():
 
 
 # -- probe rows -------------------------------------------------------------------------------
+
+def has_classes(est):
+    """A classifier (0.20's regressors have classes_ = None)."""
+    return getattr(est, "classes_", None) is not None
+
 
 def final_estimator(model):
     return model.steps[-1][1] if hasattr(model, "steps") else model
@@ -229,15 +246,15 @@ def outputs(model, X, names):
     est = final_estimator(model)
     out = {}
     pred = model.predict(Xin)
-    out["predict"] = labels(pred) if hasattr(est, "classes_") else arr(pred)
-    if hasattr(model, "predict_proba") and hasattr(est, "classes_"):
+    out["predict"] = labels(pred) if has_classes(est) else arr(pred)
+    if hasattr(model, "predict_proba") and has_classes(est):
         out["predict_proba"] = arr(model.predict_proba(Xin))
     if hasattr(est, "decision_function") or hasattr(est, "_raw_predict"):
         Xt = Xin
         if hasattr(model, "steps"):
             for _, s in model.steps[:-1]:
                 Xt = s.transform(Xt)
-        if hasattr(est, "decision_function") and hasattr(est, "classes_"):
+        if hasattr(est, "decision_function") and has_classes(est):
             out["decision_function"] = arr(est.decision_function(Xt))
         if hasattr(est, "_raw_predict_init"):  # GradientBoosting*: float32 C-ordered input
             X32 = np.ascontiguousarray(np.asarray(Xt, dtype=np.float32))
@@ -272,7 +289,11 @@ def main():
             X = with_nan(X, nan_frac, seed=len(name))
         names = names or ["f%d" % i for i in range(X.shape[1])]
         df_names = names if as_df else None
-        model.fit(pd.DataFrame(X, columns=names) if as_df else X, y)
+        try:
+            model.fit(pd.DataFrame(X, columns=names) if as_df else X, y)
+        except Exception as exc:  # e.g. 0.20 cannot use a DummyRegressor as init
+            print("%s %s: SKIPPED, scikit-learn cannot fit it: %s" % (LINE, name, exc), file=sys.stderr)
+            continue
         pkl = os.path.join(OUT, name + ".joblib")
         joblib.dump(model, pkl)
         rng = np.random.RandomState(11)
@@ -284,8 +305,9 @@ def main():
         golden = {"name": name, "line": LINE, "environment": env, "dataset": ds,
                   "class": type(model).__module__ + "." + type(model).__name__,
                   "steps": [type(s).__name__ for _, s in model.steps] if hasattr(model, "steps") else None,
-                  "fitted_on_dataframe": as_df, "feature_names": names if as_df else None,
-                  "classes": labels(final_estimator(model).classes_) if hasattr(final_estimator(model), "classes_") else None,
+                  "fitted_on_dataframe": as_df,
+                  "feature_names": names if as_df and hasattr(model, "feature_names_in_") else None,
+                  "classes": labels(final_estimator(model).classes_) if has_classes(final_estimator(model)) else None,
                   "X": arr(finite)}
         golden.update(outputs(model, finite, df_names))
         golden["X_nan"] = arr(nan_part)

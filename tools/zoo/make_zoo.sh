@@ -8,9 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p "$ROOT/.cache"
 CACHE="$(cd "$ROOT/.cache" && pwd -P)"
 # line -> Python used for it (pyenv); requirements in tools/zoo/requirements-sklearn-<line>.txt
-declare -A PY=([1.0]=3.10.13 [1.3]=3.11.7 [1.9]=3.13.0)
+declare -A PY=([0.20]=3.7.16 [1.0]=3.10.13 [1.3]=3.11.7 [1.9]=3.13.0)
 LINES=("$@")
-[ ${#LINES[@]} -gt 0 ] || LINES=(1.0 1.3 1.9)
+[ ${#LINES[@]} -gt 0 ] || LINES=(0.20 1.0 1.3 1.9)
 for line in "${LINES[@]}"; do
     req="$ROOT/tools/zoo/requirements-sklearn-$line.txt"
     py="${PYENV_ROOT:-$HOME/.pyenv}/versions/${PY[$line]}/bin/python"
@@ -28,7 +28,7 @@ for line in "${LINES[@]}"; do
     tools_py="$CACHE/venv-tools/bin/python"
     [ -x "$tools_py" ] || { echo "make_zoo.sh: run tools/check_export.sh once first (builds $CACHE/venv-tools)" >&2; exit 1; }
     for pkl in "$ROOT/model_data/zoo/sklearn-$line"/*.joblib; do
-        "$tools_py" "$ROOT/tools/export_model.py" "$pkl" -o "${pkl%.joblib}.model.json" 2>/dev/null
+        "$tools_py" "$ROOT/tools/export_model.py" "$pkl" -o "${pkl%.joblib}.model.json"
     done
     (cd "$ROOT" && "$venv/bin/python" tools/zoo/verify_zoo.py "sklearn-$line")
 done

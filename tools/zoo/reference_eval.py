@@ -233,8 +233,14 @@ def evaluate(doc, X, raw_init=None, fortran=False):
 def gb_raw_init(doc, est, n):
     init = est["init"]
     K = est["n_trees_per_stage"]
-    if init["kind"] == "zero":
+    if init["kind"] in ("zero", "zero_estimator"):
         return np.zeros((n, K))
+    # 0.20 (sklearn/ensemble/gradient_boosting.py): the init estimator's predict IS the raw score
+    for kind, key in (("mean_estimator", "mean"), ("quantile_estimator", "quantile"),
+                      ("log_odds_estimator", "prior"), ("scaled_log_odds_estimator", "prior"),
+                      ("prior_probability_estimator", "priors")):
+        if init["kind"] == kind:
+            return np.tile(decode_array(init[key]).reshape(1, -1), (n, 1)).astype(np.float64)
     if init["kind"] == "dummy_regressor":
         return np.full((n, 1), decode_array(init["constant"]).reshape(-1)[0])
     prior = decode_array(init["class_prior"])
@@ -311,8 +317,12 @@ def check_outputs(got, want, tolerant):
         if len(d):
             msg = "%s bits differ on %d/%d rows (max %d ulp, max abs %g)" % (
                 key, len(d), len(w), u.max(), np.max(np.abs(gv - w)))
-            (library if tolerant and u.max() <= 8 and (key in got.get("_transcendental", ()) or (
-                key == "raw_predict" and "decision_function" in got.get("_transcendental", ()))) else problems).append(msg)
+            lib_key = key in got.get("_transcendental", ()) or (
+                key == "raw_predict" and "decision_function" in got.get("_transcendental", ()))
+            # a few ulps, or (BLAS dots whose terms cancel) 64 eps of the output's magnitude
+            small = u.max() <= 8 or np.max(np.abs(gv - w)) <= 64 * np.finfo(np.float64).eps * max(
+                1.0, float(np.max(np.abs(w))))
+            (library if tolerant and lib_key and small else problems).append(msg)
     return problems, library
 
 
