@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-# Exports a pickled scikit-learn GradientBoostingRegressor (the original 0.20.3 joblib, or a
-# current-sklearn model/Pipeline) to the edge-predictor model JSON that the Rust code parses.
-"""Export a scikit-learn gradient boosting regressor to ``*.model.json``.
+# Exports a pickled scikit-learn model (any supported estimator or pipeline, pickled by scikit-learn
+# 0.20 .. 1.9) to the edge-predictor model file that the Rust code parses (format v2; v1 kept as a mode).
+"""Export a scikit-learn model to ``*.model.json``.
 
-The format is documented in ``model_data/README.md``.  Two kinds of input are read:
+The formats are documented in ``model_data/README.md``.  Format version 2 (the default) is
+written by ``export_v2.py`` from the pickle's state read WITHOUT scikit-learn
+(``sklearn_stubs.py``), for every estimator and pipeline listed there.
+
+Format version 1 (``--format-version 1``, implied by ``--scaler-json``) is the original
+squared-error GradientBoostingRegressor format, kept byte for byte for the committed Boston
+model.  For it two kinds of input are read:
 
 * pickles written by scikit-learn 0.20 (module ``sklearn.ensemble.gradient_boosting``,
   which current scikit-learn cannot import): read WITHOUT scikit-learn, by a joblib
@@ -18,7 +24,8 @@ init is supported; anything else is refused with a clear message.
 
 Usage::
 
-    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features CHAS,RM,...]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features A,B,...] [--name N]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json --format-version 1 [--features CHAS,RM,...]
         [--scaler-json FILE] [--name boston-housing] [--version 1] [--target MEDV]
         [--description TEXT]
 """
@@ -28,11 +35,11 @@ import hashlib
 import json
 import math
 import os
-import pickle
 import sys
 
 import numpy as np
-import joblib.numpy_pickle as joblib_np_pickle
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FORMAT = "edge-predictor-model"
 FORMAT_VERSION = 1
@@ -46,91 +53,16 @@ DEFAULT_DESCRIPTION = (
 LEGACY_GB_MODULE = "sklearn.ensemble.gradient_boosting"
 
 
-class ExportError(Exception):
-    """The input cannot be exported; the message says why and what to do."""
-
-
-# --------------------------------------------------------------------------------------
-# Reading scikit-learn 0.20 pickles without scikit-learn
-# --------------------------------------------------------------------------------------
-
-class Stub:
-    """Placeholder for a scikit-learn class: keeps constructor args and pickled state."""
-
-    _sk_module = "?"
-    _sk_name = "?"
-
-    def __init__(self, *args, **kwargs):
-        self._args = args
-        self._kwargs = kwargs
-        self._state = None
-
-    def __setstate__(self, state):
-        self._state = state
-
-    def __repr__(self):
-        return "<stub %s.%s>" % (self._sk_module, self._sk_name)
-
-
-_STUB_CLASSES = {}
-
-
-def _stub_class(module, name):
-    key = (module, name)
-    if key not in _STUB_CLASSES:
-        _STUB_CLASSES[key] = type(name, (Stub,), {"_sk_module": module, "_sk_name": name})
-    return _STUB_CLASSES[key]
-
-
-def _find_class_stubbing(module, name, fallback):
-    # joblib vendored inside old scikit-learn: use the real joblib array wrappers
-    if module in ("sklearn.externals.joblib.numpy_pickle", "joblib.numpy_pickle"):
-        if name == "NumpyArrayWrapper":
-            return _StubbingArrayWrapper
-        return getattr(joblib_np_pickle, name)
-    if module == "sklearn" or module.startswith("sklearn."):
-        return _stub_class(module, name)
-    try:
-        return fallback(module, name)
-    except (ImportError, AttributeError):
-        # e.g. current scikit-learn's Cython loss module pickles as "_loss"
-        return _stub_class(module, name)
-
-
-class _PlainStubUnpickler(pickle.Unpickler):
-    """Used for the sub-pickles of object arrays (e.g. ``estimators_``)."""
-
-    def find_class(self, module, name):
-        return _find_class_stubbing(module, name, super().find_class)
-
-
-class _StubbingArrayWrapper(joblib_np_pickle.NumpyArrayWrapper):
-    """joblib's array wrapper, except that object arrays are unpickled with stubs."""
-
-    def read_array(self, unpickler, *args, **kwargs):
-        if self.dtype.hasobject:
-            array = _PlainStubUnpickler(unpickler.file_handle).load()
-            return array
-        return super().read_array(unpickler, *args, **kwargs)
-
-
-class StubUnpickler(joblib_np_pickle.NumpyUnpickler):
-    """joblib unpickler mapping every scikit-learn class to a stub keeping its state."""
-
-    def find_class(self, module, name):
-        return _find_class_stubbing(module, name, super().find_class)
+from export_v2 import ExportError, build_v2, dumps_v2  # noqa: E402
+from sklearn_stubs import NotAPickle, Stub, load_with_stubs as _load_with_stubs  # noqa: E402
 
 
 def load_with_stubs(path):
     """Unpickle a joblib file with every scikit-learn class replaced by a stub."""
-    with open(path, "rb") as f:
-        magic = f.read(2)
-        f.seek(0)
-        if magic[:1] not in (b"\x80",):
-            raise ExportError(
-                "%s is not an uncompressed joblib/pickle file (compressed joblib files are "
-                "not supported: re-dump with joblib.dump(model, path))" % path)
-        return StubUnpickler(path, f).load()
+    try:
+        return _load_with_stubs(path)
+    except NotAPickle as exc:
+        raise ExportError(str(exc))
 
 
 def _state(obj, what):
@@ -460,15 +392,20 @@ def main(argv=None):
     p.add_argument("--features", help="comma-separated input column names, in model order")
     p.add_argument("--scaler-json", help="JSON with the training StandardScaler (mean, scale, "
                    "features, target), for models pickled without their scaler")
-    p.add_argument("--name", default="boston-housing")
+    p.add_argument("--name", default=None, help="model name (v1 default boston-housing; v2 default the file name)")
     p.add_argument("--version", default="1")
     p.add_argument("--target", default=None, help="name of the predicted quantity")
     p.add_argument("--description", default=None)
+    p.add_argument("--format-version", type=int, choices=(1, 2), default=None,
+                   help="model file format (default 2; 1 when --scaler-json is given)")
     args = p.parse_args(argv)
     features = args.features.split(",") if args.features else None
+    fmt = args.format_version or (1 if args.scaler_json else 2)
+    if fmt == 2:
+        return main_v2(args, features)
     try:
         doc = build_model(args.input, features=features, scaler_json=args.scaler_json,
-                          name=args.name, version=args.version, target=args.target,
+                          name=args.name or "boston-housing", version=args.version, target=args.target,
                           description=args.description)
     except ExportError as exc:
         print("export_model.py: error: %s" % exc, file=sys.stderr)
@@ -482,6 +419,36 @@ def main(argv=None):
     print("wrote %s: %d trees, %d nodes, features %s" % (args.output, len(doc["estimator"]["trees"]),
                                                          n_nodes, ",".join(doc["features"])),
           file=sys.stderr)
+    return 0
+
+
+def main_v2(args, features):
+    """Format version 2: stub-read pickle -> export_v2 document -> file (exit 2 on refusal)."""
+    if args.scaler_json:
+        print("export_model.py: error: --scaler-json is a format version 1 option", file=sys.stderr)
+        return 2
+    try:
+        try:
+            obj = load_with_stubs(args.input)
+        except ExportError:
+            raise
+        except Exception as exc:
+            raise ExportError("cannot read %s as a joblib/pickle file: %s: %s"
+                              % (args.input, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""))
+        doc = build_v2(obj, args.input, features=features, name=args.name,
+                       version=args.version, target=args.target, description=args.description)
+    except ExportError as exc:
+        print("export_model.py: error: %s" % exc, file=sys.stderr)
+        return 2
+    text = dumps_v2(doc)
+    tmp = args.output + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, args.output)
+    est = doc["estimator"]
+    print("wrote %s: format 2, %s (scikit-learn %s), %d features%s" % (
+        args.output, est["class"], doc["source"]["sklearn_version"], doc["n_features"],
+        "" if doc["classes"] is None else ", %d classes" % len(doc["classes"])), file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,5 @@
-# Tests of tools/export_model.py: the committed model JSON is reproducible byte for byte, agrees
-# with the golden predictions of the original stack, current-sklearn models round-trip exactly, bad models are refused.
+# Tests of tools/export_model.py format version 1: the committed Boston model JSON is reproducible byte for byte,
+# agrees with the golden predictions of the original stack, current-sklearn models round-trip exactly, bad models are refused.
 import contextlib
 import io
 import json
@@ -24,6 +24,8 @@ SCALER_JSON = os.path.join(HERE, "boston_scaler.json")
 HOUSING_CSV = os.path.join(ROOT, "model_data", "housing.csv")
 GOLDEN_TRAINING = os.path.join(ROOT, "model_data", "golden", "training.json")
 FEATURES = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
+# format version 1 (the original squared-error GBR format) is a mode since format 2 became the default
+V1 = ["--format-version", "1"]
 CSV_COLUMNS = "CRIM ZN INDUS CHAS NOX RM AGE DIS RAD TAX PTRATIO B LSTAT MEDV".split()
 
 
@@ -204,7 +206,7 @@ def test_modern_sklearn_round_trip_bit_for_bit(tmp_path, with_scaler):
     src = tmp_path / "modern.joblib"
     joblib.dump(model, src)
     out = tmp_path / "modern.model.json"
-    r = run_export([str(src), "-o", str(out), "--name", "modern", "--version", "7", "--target", "MEDV"])
+    r = run_export([str(src), "-o", str(out), "--name", "modern", "--version", "7", "--target", "MEDV"] + V1)
     assert r.returncode == 0, r.stderr
     m = json.loads(out.read_text())
     assert m["features"] == FEATURES  # from feature_names_in_
@@ -226,7 +228,7 @@ def test_modern_sklearn_round_trip_bit_for_bit(tmp_path, with_scaler):
 
     # same input, same bytes
     out2 = tmp_path / "again.model.json"
-    r = run_export([str(src), "-o", str(out2), "--name", "modern", "--version", "7", "--target", "MEDV"])
+    r = run_export([str(src), "-o", str(out2), "--name", "modern", "--version", "7", "--target", "MEDV"] + V1)
     assert r.returncode == 0 and out2.read_bytes() == out.read_bytes()
 
 
@@ -237,9 +239,9 @@ def test_modern_needs_feature_names_or_flag(tmp_path):
     gb = GradientBoostingRegressor(n_estimators=5).fit(d[:, [3, 5, 9, 10, 11, 12]], d[:, 13])
     src = tmp_path / "nonames.joblib"
     joblib.dump(gb, src)
-    r = run_export([str(src), "-o", str(tmp_path / "x.json")])
+    r = run_export([str(src), "-o", str(tmp_path / "x.json")] + V1)
     assert r.returncode == 2 and "--features" in r.stderr
-    r = run_export([str(src), "-o", str(tmp_path / "x.json"), "--features", ",".join(FEATURES)])
+    r = run_export([str(src), "-o", str(tmp_path / "x.json"), "--features", ",".join(FEATURES)] + V1)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "x.json").read_text())
     assert m["scaler"] is None and m["target"] is None
@@ -267,7 +269,7 @@ def test_unsupported_modern_models_are_refused(tmp_path, kind):
     src = tmp_path / "bad.joblib"
     joblib.dump(model, src)
     out = tmp_path / "bad.json"
-    r = run_export([str(src), "-o", str(out), "--features", ",".join(FEATURES)] + args)
+    r = run_export([str(src), "-o", str(out), "--features", ",".join(FEATURES)] + args + V1)
     assert r.returncode == 2, r.stderr
     assert "error:" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
