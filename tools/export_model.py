@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 # Exports a pickled scikit-learn model (any supported estimator or pipeline, pickled by scikit-learn
-# 0.20 .. 1.9) to the edge-predictor model file that the Rust code parses (format v2; v1 kept as a mode).
+# 0.20 .. 1.9) to the edge-predictor model file (format v1 by default, v2 with --format-version 2).
 """Export a scikit-learn model to ``*.model.json``.
 
-The formats are documented in ``model_data/README.md``.  Format version 2 (the default) is
-written by ``export_v2.py`` from the pickle's state read WITHOUT scikit-learn
-(``sklearn_stubs.py``), for every estimator and pipeline listed there.
+The formats are documented in ``model_data/README.md``.  Format version 2
+(``--format-version 2``) is written by ``export_v2.py`` from the pickle's state read
+WITHOUT scikit-learn (``sklearn_stubs.py``), for every estimator and pipeline listed there.
 
-Format version 1 (``--format-version 1``, implied by ``--scaler-json``) is the original
+Format version 1 (the default until the servers read version 2) is the original
 squared-error GradientBoostingRegressor format, kept byte for byte for the committed Boston
-model.  For it two kinds of input are read:
+model: what this release's servers load.  For it two kinds of input are read:
 
 * pickles written by scikit-learn 0.20 (module ``sklearn.ensemble.gradient_boosting``,
   which current scikit-learn cannot import): read WITHOUT scikit-learn, by a joblib
@@ -24,8 +24,8 @@ init is supported; anything else is refused with a clear message.
 
 Usage::
 
-    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features A,B,...] [--name N]
-    python tools/export_model.py INPUT.joblib -o OUTPUT.json --format-version 1 [--features CHAS,RM,...]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json --format-version 2 [--features A,B,...] [--name N]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features CHAS,RM,...]
         [--scaler-json FILE] [--name boston-housing] [--version 1] [--target MEDV]
         [--description TEXT]
 """
@@ -53,7 +53,7 @@ DEFAULT_DESCRIPTION = (
 LEGACY_GB_MODULE = "sklearn.ensemble.gradient_boosting"
 
 
-from export_v2 import ExportError, build_v2, dumps_v2  # noqa: E402
+from export_v2 import ExportError, build_v2, dumps_v2, sk_version  # noqa: E402
 from sklearn_stubs import NotAPickle, Stub, load_with_stubs as _load_with_stubs  # noqa: E402
 
 
@@ -276,6 +276,11 @@ def build_model(input_path, features=None, scaler_json=None, name="boston-housin
         parts = extract_legacy(obj)
     elif isinstance(obj, Stub) and obj._sk_module.startswith("sklearn.ensemble.gradient_boosting"):
         raise ExportError("unsupported object %s.%s" % (obj._sk_module, obj._sk_name))
+    elif isinstance(obj, Stub) and obj._sk_name not in ("GradientBoostingRegressor", "Pipeline"):
+        raise ExportError(
+            "%s (pickled by scikit-learn %s) needs --format-version 2; format version 1, which this "
+            "release's servers load, holds only a squared-error GradientBoostingRegressor, optionally "
+            "after a StandardScaler in a Pipeline" % (obj.qualname, sk_version(obj)))
     else:
         # Not a 0.20 gradient boosting pickle: let the installed scikit-learn read it.
         import joblib
@@ -397,10 +402,10 @@ def main(argv=None):
     p.add_argument("--target", default=None, help="name of the predicted quantity")
     p.add_argument("--description", default=None)
     p.add_argument("--format-version", type=int, choices=(1, 2), default=None,
-                   help="model file format (default 2; 1 when --scaler-json is given)")
+                   help="model file format (default 1, what this release's servers load; 2 holds every supported kind)")
     args = p.parse_args(argv)
     features = args.features.split(",") if args.features else None
-    fmt = args.format_version or (1 if args.scaler_json else 2)
+    fmt = args.format_version or 1
     if fmt == 2:
         return main_v2(args, features)
     try:

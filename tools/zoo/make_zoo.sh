@@ -28,7 +28,7 @@ for line in "${LINES[@]}"; do
     tools_py="$CACHE/venv-tools/bin/python"
     [ -x "$tools_py" ] || { echo "make_zoo.sh: run tools/check_export.sh once first (builds $CACHE/venv-tools)" >&2; exit 1; }
     for pkl in "$ROOT/model_data/zoo/sklearn-$line"/*.joblib; do
-        "$tools_py" "$ROOT/tools/export_model.py" "$pkl" -o "${pkl%.joblib}.model.json"
+        "$tools_py" "$ROOT/tools/export_model.py" "$pkl" -o "${pkl%.joblib}.model.json" --format-version 2
     done
     (cd "$ROOT" && "$venv/bin/python" tools/zoo/verify_zoo.py "sklearn-$line")
 done
