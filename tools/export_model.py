@@ -415,16 +415,20 @@ def main(argv=None):
     except ExportError as exc:
         print("export_model.py: error: %s" % exc, file=sys.stderr)
         return 2
-    text = dumps_model(doc)
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
+    write_atomically(args.output, dumps_model(doc))
     n_nodes = sum(len(t["value"]) for t in doc["estimator"]["trees"])
     print("wrote %s: %d trees, %d nodes, features %s" % (args.output, len(doc["estimator"]["trees"]),
                                                          n_nodes, ",".join(doc["features"])),
           file=sys.stderr)
     return 0
+
+
+def write_atomically(path, text):
+    """Writes TEXT to PATH through a temporary file, so a failed run leaves no half file."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def main_v2(args, features):
@@ -445,11 +449,7 @@ def main_v2(args, features):
     except ExportError as exc:
         print("export_model.py: error: %s" % exc, file=sys.stderr)
         return 2
-    text = dumps_v2(doc)
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
+    write_atomically(args.output, dumps_v2(doc))
     est = doc["estimator"]
     print("wrote %s: format 2, %s (scikit-learn %s), %d features%s" % (
         args.output, est["class"], doc["source"]["sklearn_version"], doc["n_features"],
