@@ -3,11 +3,11 @@
 // predictor/examples/rows_timing.rs natively. Prints one JSON line.
 // usage: node scripts/bench/web.mjs
 import { readFileSync } from "node:fs";
-import { initSync, predictRows } from "../web/pkg/predictor.js";
+import { initSync, predictRows } from "../../web/pkg/predictor.js";
 
-initSync({ module: readFileSync(new URL("../web/pkg/predictor_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("../../web/pkg/predictor_bg.wasm", import.meta.url)) });
 const { rows } = JSON.parse(
-  readFileSync(new URL("../model_data/golden/training.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../model_data/golden/training.json", import.meta.url), "utf8"),
 );
 const flat = new Float64Array(rows.flat());
 const width = 6;

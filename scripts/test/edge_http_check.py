@@ -128,7 +128,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--edge", required=True)
     parser.add_argument("--native", required=True)
-    parser.add_argument("--golden", default=str(Path(__file__).parent.parent / "model_data/golden"))
+    parser.add_argument("--golden", default=str(Path(__file__).resolve().parents[2] / "model_data/golden"))
     args = parser.parse_args()
     golden = Path(args.golden)
     check = Check(Server("edge", args.edge), Server("native", args.native))
