@@ -28,14 +28,15 @@ malformed = [m for m in malformed if len(m) < 4096]
 
 golden = [p for p in golden if len(json.dumps(p)) < 8192]
 for p in golden:
+    put("route_table", b"\x00\x00\x01\x00\x00\x00" + json.dumps(p).encode())
     put("payload_decode", json.dumps(p))
     put("csv_batch", json.dumps(p))
 for m in malformed:
     put("payload_decode", m)
     put("v2_infer", m)
-    # route_table's Input: arbitrary reads the &str/&[u8] fields length-prefixed from the end;
-    # a plain body still gives the fuzzer the bytes to splice.
-    put("route_table", m)
+    # route_table: POST, /predict or the infer route, a content type, JSON, no query, flags 0.
+    put("route_table", b"\x00\x00\x01\x00\x00\x00" + m.encode())
+    put("route_table", b"\x00\x01\x01\x00\x00\x00" + m.encode())
 
 # V2 infer requests built from the golden rows.
 for p in golden[:40]:
@@ -45,6 +46,8 @@ for p in golden[:40]:
             flat = [v for r in rows for v in r]
             put("v2_infer", json.dumps({"id": "x", "inputs": [{"name": "input-0", "shape": [len(rows), 6],
                 "datatype": "FP64", "data": flat}], "parameters": {"scaling": "training"}}))
+            put("route_table", b"\x00\x01\x01\x00\x00\x00" + json.dumps({"inputs": [{"name": "input-0",
+                "shape": [len(rows), 6], "datatype": "FP64", "data": flat}]}).encode())
             put("v2_infer", json.dumps({"inputs": [{"name": k, "shape": [len(rows)], "datatype": "FP32",
                 "data": [r[i] for r in rows]} for i, k in enumerate(features)]}))
             csv = ",".join(features) + "\n" + "\n".join(",".join(repr(v) for v in r) for r in rows) + "\n"
