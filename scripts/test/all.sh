@@ -66,6 +66,9 @@ bash scripts/test/container.sh
 step "delivery: manifests, infra, pipeline scripts (smoke test vs host, AWS flow vs moto)"
 bash scripts/test/delivery.sh
 
+step "fuzz: every target for 10 s (cargo-fuzz, libFuzzer + AddressSanitizer), no finding"
+bash scripts/fuzz.sh 10
+
 step "no server this run started is still listening"
 no_leftover_servers
 
