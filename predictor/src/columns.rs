@@ -72,9 +72,7 @@ impl<'m> Columns<'m> {
 
     /// The position of feature `j`'s column, or the error naming it as missing.
     pub fn source(&self, j: usize) -> Result<usize, ColumnError> {
-        self.source_of[j].ok_or_else(|| {
-            ColumnError::Missing(self.model.features().nth(j).unwrap_or_default().to_string())
-        })
+        self.source_of[j].ok_or_else(|| ColumnError::Missing(self.model.feature(j).to_string()))
     }
 
     /// Every feature's column position (model order), or the first feature missing.
