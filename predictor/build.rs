@@ -28,5 +28,7 @@ fn main() {
         &env::var("CARGO_CFG_TARGET_OS").unwrap_or_default(),
     );
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("embedded_model.rs");
-    fs::write(&out, embed::render(&model, &options)).unwrap();
+    let source = embed::render(&model, &options)
+        .unwrap_or_else(|e| panic!("cannot embed {}: {}", path.display(), e.message()));
+    fs::write(&out, source).unwrap();
 }

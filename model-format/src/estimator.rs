@@ -1,12 +1,43 @@
 //! The estimator kinds a model file may hold: the one place a kind is registered. Each kind's
-//! file type and validation live in its own module (`gradient_boosting`); adding a kind is
-//! that module plus one variant in each enum here, one arm in `validate` and one in
-//! `embed::render`.
+//! file type and validation live in its own module (`gradient_boosting` for version 1,
+//! `linear`, ... for version 2); adding a kind is that module plus one variant in each enum
+//! here and one arm in `validate`.
 
 use serde::Deserialize;
 
 use crate::gradient_boosting::{GradientBoostingFile, ValidGradientBoosting};
+use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
+use crate::sklearn_version::SklearnVersion;
 use crate::ModelError;
+
+/// What a version 2 estimator is validated against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EstimatorContext {
+    /// The width of the rows the estimator gets (after preprocessing).
+    pub n_features: usize,
+    /// A classifier's number of classes (`classes` of the file), `None` for regression.
+    pub n_classes: Option<usize>,
+    /// The version that pickled it: validation resolves every version-dependent rule.
+    pub sklearn: SklearnVersion,
+}
+
+/// The `estimator` object of a version 2 file, told apart by its `kind`
+/// (model_data/README.md, "Estimators").
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EstimatorFileV2 {
+    LinearRegressor(LinearRegressorFile),
+}
+
+impl EstimatorFileV2 {
+    pub fn validate(self, context: &EstimatorContext) -> Result<ValidEstimator, ModelError> {
+        match self {
+            Self::LinearRegressor(file) => {
+                file.validate(context).map(ValidEstimator::LinearRegressor)
+            }
+        }
+    }
+}
 
 /// The `estimator` object of the file, told apart by its `kind`.
 #[derive(Debug, Deserialize)]
@@ -18,7 +49,9 @@ pub enum EstimatorFile {
 /// An estimator that passed its kind's validation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEstimator {
+    /// Version 1's squared-error regressor (the Boston model).
     GradientBoosting(ValidGradientBoosting),
+    LinearRegressor(ValidLinearRegressor),
 }
 
 impl ValidEstimator {
@@ -26,6 +59,14 @@ impl ValidEstimator {
     pub fn as_gradient_boosting(&self) -> Option<&ValidGradientBoosting> {
         match self {
             Self::GradientBoosting(gbr) => Some(gbr),
+            _ => None,
+        }
+    }
+
+    /// A classifier's number of classes; `None` for a regressor.
+    pub fn n_classes(&self) -> Option<usize> {
+        match self {
+            Self::GradientBoosting(_) | Self::LinearRegressor(_) => None,
         }
     }
 }

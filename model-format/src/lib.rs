@@ -1,4 +1,4 @@
-//! The edge predictor's model file (`edge-predictor-model`, version 1) and everything that
+//! The edge predictor's model file (`edge-predictor-model`, versions 1 and 2) and everything that
 //! needs the model before it runs: parsing, validation, the layouts the fast evaluators
 //! read, and the rendering of a validated model as Rust statics for `predictor/build.rs`.
 //!
@@ -16,13 +16,24 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod array;
 pub mod embed;
 mod error;
 pub mod estimator;
 pub mod gradient_boosting;
+pub mod label;
+pub mod linear;
 mod model;
+pub mod preprocessing;
+pub mod sklearn_version;
 pub mod tree;
 
 pub use error::ModelError;
-pub use estimator::{EstimatorFile, ValidEstimator};
-pub use model::{ModelFile, ScalerFile, ValidModel, ValidScaler, FORMAT_NAME, FORMAT_VERSION};
+pub use estimator::{EstimatorContext, EstimatorFile, EstimatorFileV2, ValidEstimator};
+pub use label::{Label, LabelKind};
+pub use model::{
+    ModelFile, ModelFileV2, ScalerFile, SourceFile, Task, ValidModel, ValidScaler, FORMAT_NAME,
+    FORMAT_VERSION,
+};
+pub use preprocessing::{StepFile, ValidStep};
+pub use sklearn_version::SklearnVersion;

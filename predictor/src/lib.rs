@@ -31,11 +31,12 @@ pub mod json;
 pub mod model;
 pub mod number;
 pub mod payload;
+pub mod preprocessing;
 pub mod scaler;
 pub mod v2;
 
 pub use api::{Request, Response, Service, ServiceOptions};
 pub use error::PredictError;
-pub use model::Model;
-pub use model_format::{tree, ModelError};
+pub use model::{Model, Predictions};
+pub use model_format::{tree, Label, LabelKind, ModelError};
 pub use scaler::Scaling;

@@ -1,5 +1,6 @@
-//! A model is a pipeline: named input columns, an optional training scaler, then an
-//! estimator. This is the one entry point every adapter calls to predict.
+//! A model is a pipeline: named input columns, preprocessing (version 1's training scaler,
+//! or version 2's imputer and scaler steps), then an estimator that answers values or
+//! classes. This is the one entry point every adapter calls to predict.
 
 use alloc::borrow::Cow;
 use alloc::format;
@@ -9,11 +10,25 @@ use alloc::vec::Vec;
 
 use ndarray::ArrayView2;
 
-use model_format::{ModelError, ModelFile, ValidModel};
+use model_format::{Label, ModelError, ModelFile, SklearnVersion, ValidModel, ValidStep};
 
 use crate::error::PredictError;
-use crate::estimator::Estimator;
+use crate::estimator::{Estimator, Head};
+use crate::preprocessing;
 use crate::scaler::{Scaling, StandardScaler};
+
+/// What a model answers for a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Predictions {
+    /// A regressor's value for each row.
+    Values(Vec<f64>),
+    /// A classifier's class for each row, as an index into `Model::classes`, and when
+    /// asked every row's probabilities (row-major, `n_rows x K`, `classes` order).
+    Classes {
+        labels: Vec<u32>,
+        proba: Option<Vec<f64>>,
+    },
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
@@ -24,6 +39,10 @@ pub struct Model {
     features: Cow<'static, [Cow<'static, str>]>,
     target: Option<Cow<'static, str>>,
     scaler: Option<StandardScaler>,
+    preprocessing: Vec<ValidStep>,
+    /// A classifier's labels (empty for a regressor).
+    classes: Vec<Label>,
+    sklearn_version: Option<SklearnVersion>,
     estimator: Estimator,
 }
 
@@ -48,6 +67,9 @@ impl Model {
             features: model.features.into_iter().map(Cow::Owned).collect(),
             target: model.target.map(Cow::Owned),
             scaler: model.scaler.map(|s| StandardScaler::new(s.mean, s.scale)),
+            preprocessing: model.preprocessing,
+            classes: model.classes,
+            sklearn_version: model.sklearn_version,
             estimator: Estimator::from_valid(model.estimator),
         }
     }
@@ -73,6 +95,9 @@ impl Model {
                 None => None,
             },
             scaler,
+            preprocessing: Vec::new(),
+            classes: Vec::new(),
+            sklearn_version: None,
             estimator,
         }
     }
@@ -120,7 +145,27 @@ impl Model {
         &self.estimator
     }
 
-    /// Predicts every row of a batch (`n_rows x n_features`, columns in model order).
+    /// The pipeline steps of a version 2 model, in order.
+    pub fn preprocessing(&self) -> &[ValidStep] {
+        &self.preprocessing
+    }
+
+    /// A classifier's labels in `classes_` order; empty for a regressor.
+    pub fn classes(&self) -> &[Label] {
+        &self.classes
+    }
+
+    pub fn is_classifier(&self) -> bool {
+        !self.classes.is_empty()
+    }
+
+    /// The scikit-learn version that pickled a version 2 model.
+    pub fn sklearn_version(&self) -> Option<SklearnVersion> {
+        self.sklearn_version
+    }
+
+    /// Predicts every row of a batch (`n_rows x n_features`, columns in model order) of a
+    /// regressor; a classifier's batch is an error here (`predict_batch` answers both).
     pub fn predict(
         &self,
         rows: ArrayView2<'_, f64>,
@@ -139,9 +184,27 @@ impl Model {
         }
     }
 
-    /// Predicts row-major values (`n_features` per row, model order). Every value must
-    /// be finite; the error names the first that is not.
+    /// `predict_batch` for a regressor: its values.
     pub fn predict_flat(&self, rows: &[f64], scaling: Scaling) -> Result<Vec<f64>, PredictError> {
+        match self.predict_batch(rows, scaling, false)? {
+            Predictions::Values(values) => Ok(values),
+            Predictions::Classes { .. } => Err(PredictError::InvalidParameter(format!(
+                "model {} is a classifier: it answers class labels, not values",
+                self.name
+            ))),
+        }
+    }
+
+    /// Predicts row-major values (`n_features` per row, model order): a regressor's
+    /// values, or a classifier's classes and, with `proba`, their probabilities. NaN is a
+    /// missing value: the model's imputer or estimator takes it, or the error names the
+    /// first; any other value the estimator cannot take is named too.
+    pub fn predict_batch(
+        &self,
+        rows: &[f64],
+        scaling: Scaling,
+        proba: bool,
+    ) -> Result<Predictions, PredictError> {
         let width = self.n_features();
         if !rows.len().is_multiple_of(width) {
             return Err(PredictError::WrongShape(format!(
@@ -152,42 +215,72 @@ impl Model {
         if rows.is_empty() {
             return Err(PredictError::EmptyPayload);
         }
-        let mut scaled = vec![0.0; rows.len()];
-        let input: &[f64] = match (scaling, &self.scaler) {
-            (Scaling::Training, Some(scaler)) => {
-                scaler.transform_into(rows, &mut scaled);
-                &scaled
+        let mut input = rows.to_vec();
+        match (scaling, &self.scaler) {
+            (Scaling::Training, Some(scaler)) => scaler.transform_into(rows, &mut input),
+            (Scaling::Training, None) => {
+                for step in &self.preprocessing {
+                    preprocessing::transform_in_place(step, &mut input);
+                }
             }
-            (Scaling::Training, None) => rows,
             (Scaling::PerRequest, _) => {
-                StandardScaler::fit_per_request(rows, width).transform_into(rows, &mut scaled);
-                &scaled
+                StandardScaler::fit_per_request(rows, width).transform_into(rows, &mut input)
             }
-        };
+        }
+        let estimator = self.estimator.as_predict();
+        if !estimator.takes_missing() {
+            if let Some(i) = input.iter().position(|v| v.is_nan()) {
+                // A NaN after preprocessing: missing in the request (a scaler keeps NaN),
+                // or made by per-request scaling from a value that is not finite.
+                let i = rows.iter().position(|v| !v.is_finite()).unwrap_or(i);
+                let reason = if rows[i].is_nan() {
+                    "is missing, and this model does not take missing values (scikit-learn refuses NaN in its input)"
+                } else {
+                    "is not a finite number"
+                };
+                return Err(self.invalid_cell(i, String::from(reason)));
+            }
+        }
         // One pass over the model's input for a valid batch: a raw value that is not
         // finite makes its scaled value non-finite too, so only when this finds something
         // are the raw values searched, to name the first bad one as the error.
-        if let Some(i) = self.estimator.as_predict().first_unrepresentable(input) {
-            if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
-                return Err(PredictError::InvalidCell {
-                    row: format!("{}", i / width),
-                    column: String::from(&*self.features[i % width]),
-                    reason: String::from("is not a finite number"),
-                });
+        if let Some(i) = estimator.first_unrepresentable(&input) {
+            if let Some(i) = rows.iter().position(|v| v.is_infinite()) {
+                return Err(self.invalid_cell(i, String::from("is not a finite number")));
             }
-            return Err(PredictError::InvalidCell {
-                row: format!("{}", i / width),
-                column: String::from(&*self.features[i % width]),
-                reason: format!(
+            return Err(self.invalid_cell(
+                i,
+                format!(
                     "is out of range: scaled ({} scaling) it overflows float32, which scikit-learn refuses",
                     scaling.as_str()
                 ),
-            });
+            ));
         }
-        let mut out = vec![0.0; rows.len() / width];
-        self.estimator
-            .as_predict()
-            .predict_into(input, width, &mut out);
-        Ok(out)
+        let n_rows = rows.len() / width;
+        Ok(match estimator.head() {
+            Head::Regressor(regressor) => {
+                let mut out = vec![0.0; n_rows];
+                regressor.predict_into(&input, width, &mut out);
+                Predictions::Values(out)
+            }
+            Head::Classifier(classifier) => {
+                let mut labels = vec![0u32; n_rows];
+                let mut probabilities = proba.then(|| vec![0.0; n_rows * classifier.n_classes()]);
+                classifier.classify_into(&input, width, &mut labels, probabilities.as_deref_mut());
+                Predictions::Classes {
+                    labels,
+                    proba: probabilities,
+                }
+            }
+        })
+    }
+
+    fn invalid_cell(&self, i: usize, reason: String) -> PredictError {
+        let width = self.n_features();
+        PredictError::InvalidCell {
+            row: format!("{}", i / width),
+            column: String::from(&*self.features[i % width]),
+            reason,
+        }
     }
 }

@@ -51,8 +51,16 @@ fn broken_files_are_refused_with_the_field_named() {
     assert_refused(&v, "format");
 
     let mut v = committed();
+    v["format_version"] = json!(3);
+    assert_refused(
+        &v,
+        "format_version 3 is not supported (this build reads 1 to 2)",
+    );
+
+    // A version 1 body labelled version 2 lacks version 2's fields.
+    let mut v = committed();
     v["format_version"] = json!(2);
-    assert_refused(&v, "format_version 2");
+    assert_refused(&v, "not a valid model file");
 
     let mut v = committed();
     v["features"] = json!(["CHAS", "RM", "TAX", "PTRATIO", "B", "CHAS"]);

@@ -1,5 +1,5 @@
 //! The estimators a model pipeline can end in: one module per kind, with exactly its
-//! library's arithmetic (`gradient_boosting`).
+//! library's arithmetic (`gradient_boosting` for version 1's regressor, `linear`, ...).
 //!
 //! The design: an enum for storage, a trait for behaviour. `Estimator` is an enum because
 //! the embedded model is a `static` built by `const fn`s (a `Box<dyn _>` cannot be), a
@@ -8,6 +8,8 @@
 //! benchmarks) asks for it by name (`as_gradient_boosting`) instead of downcasting. What
 //! every kind does is the small trait `Predict` (as linfa's `Predict`): the pipeline
 //! calls only that, through `as_predict`, the one `match` over the kinds that dispatches.
+//! `Predict::head` says what the estimator answers: values (`Regress`) or classes and
+//! their probabilities (`Classify`).
 //!
 //! The path model file -> validated -> runtime is written once per kind: the file type and
 //! its validation in `model_format` (`model_format::gradient_boosting`), the runtime here.
@@ -15,31 +17,74 @@
 //! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
 pub mod gradient_boosting;
+pub mod linear;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
+pub use linear::LinearRegressor;
 
 use model_format::ValidEstimator;
 
-/// What every estimator kind does, on rows already preprocessed (scaled) by the pipeline.
+/// What every estimator kind does, on rows already preprocessed by the pipeline.
 pub trait Predict {
-    /// Predicts every row of `rows` (row-major, `n_features` wide) into `out` (one value
-    /// per row).
-    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]);
-
-    /// The index of the first value of `rows` this estimator cannot take, if any (the
-    /// pipeline turns it into the error naming the cell).
-    fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize>;
-
     /// A short name of the kind (`gradient_boosting_regressor`), for metadata.
     fn kind(&self) -> &'static str;
+
+    /// Whether a NaN (a missing value) is an input this estimator takes, routing it as
+    /// scikit-learn does (HistGradientBoosting, trees fitted on data with missing
+    /// values). When false the pipeline refuses NaN before calling the estimator, as
+    /// scikit-learn's `predict` does ("Input X contains NaN").
+    fn takes_missing(&self) -> bool {
+        false
+    }
+
+    /// The index of the first value of `rows` other than NaN that this estimator cannot
+    /// take (infinities; values that overflow float32 for trees), if any: the pipeline
+    /// turns it into the error naming the cell.
+    fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize>;
+
+    /// What the estimator answers.
+    fn head(&self) -> Head<'_>;
+}
+
+/// A regressor answers one value per row, a classifier a class per row (and, when asked,
+/// the probability of every class).
+#[derive(Clone, Copy)]
+pub enum Head<'a> {
+    Regressor(&'a dyn Regress),
+    Classifier(&'a dyn Classify),
+}
+
+pub trait Regress {
+    /// Predicts every row of `rows` (row-major, `n_features` wide) into `out` (one value
+    /// per row): scikit-learn's `predict`.
+    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]);
+}
+
+pub trait Classify {
+    /// K, the length of the model's `classes`.
+    fn n_classes(&self) -> usize;
+
+    /// Each row's class as an index into the model's `classes` into `labels` (one per
+    /// row: scikit-learn's `predict`), and when `proba` is given each row's K
+    /// probabilities into it (row-major, `classes` order: `predict_proba`).
+    fn classify_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
+        proba: Option<&mut [f64]>,
+    );
 }
 
 /// The last stage of a model pipeline. `non_exhaustive`: more kinds are coming, so code
 /// outside this crate asks for a kind (`as_gradient_boosting`) rather than assuming it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+// The embedded model is a `static` made by `const fn`s, so no variant can be boxed.
+#[allow(clippy::large_enum_variant)]
 pub enum Estimator {
     GradientBoosting(GradientBoostingRegressor),
+    LinearRegressor(LinearRegressor),
 }
 
 impl Estimator {
@@ -49,6 +94,9 @@ impl Estimator {
             ValidEstimator::GradientBoosting(gbr) => {
                 Self::GradientBoosting(GradientBoostingRegressor::from_valid(gbr))
             }
+            ValidEstimator::LinearRegressor(linear) => {
+                Self::LinearRegressor(LinearRegressor::from_valid(linear))
+            }
         }
     }
 
@@ -56,6 +104,7 @@ impl Estimator {
     pub fn as_predict(&self) -> &dyn Predict {
         match self {
             Self::GradientBoosting(gbr) => gbr,
+            Self::LinearRegressor(linear) => linear,
         }
     }
 
@@ -63,6 +112,7 @@ impl Estimator {
     pub fn as_gradient_boosting(&self) -> Option<&GradientBoostingRegressor> {
         match self {
             Self::GradientBoosting(gbr) => Some(gbr),
+            _ => None,
         }
     }
 }

@@ -20,7 +20,7 @@ pub use model_format::gradient_boosting::NodeTable;
 use model_format::gradient_boosting::ValidGradientBoosting;
 use model_format::tree::{leaf_value, Node};
 
-use super::Predict;
+use super::{Head, Predict, Regress};
 
 /// The evaluators a regressor carries: always at least one, so every prediction has one.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,18 +152,25 @@ impl GradientBoostingRegressor {
 }
 
 impl Predict for GradientBoostingRegressor {
-    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
-        GradientBoostingRegressor::predict_into(self, rows, n_features, out)
+    fn kind(&self) -> &'static str {
+        "gradient_boosting_regressor"
     }
 
     /// Tree models cast to float32 and scikit-learn refuses a value that overflows it
     /// ("Input contains infinity or a value too large for dtype('float32')").
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
-        rows.iter().position(|v| !(*v as f32).is_finite())
+        rows.iter()
+            .position(|v| !v.is_nan() && !(*v as f32).is_finite())
     }
 
-    fn kind(&self) -> &'static str {
-        "gradient_boosting_regressor"
+    fn head(&self) -> Head<'_> {
+        Head::Regressor(self)
+    }
+}
+
+impl Regress for GradientBoostingRegressor {
+    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        GradientBoostingRegressor::predict_into(self, rows, n_features, out)
     }
 }
 
