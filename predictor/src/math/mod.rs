@@ -19,8 +19,10 @@
 
 mod exp;
 mod exp_table;
+mod log;
 
 pub use exp::{exp, exp_sse2};
+pub use log::log;
 
 /// a * b + c with one rounding (IEEE 754 fusedMultiplyAdd): the C library's `fma` with std
 /// (hardware where the CPU has it), `libm`'s software one without. Both are exact, so the
