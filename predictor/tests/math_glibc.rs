@@ -105,12 +105,17 @@ fn exp_inputs() -> impl Iterator<Item = f64> {
     v.into_iter()
 }
 
+/// Whether this process's glibc runs its FMA builds (`__exp_fma`, `__log1p_fma`): on an FMA +
+/// AVX2 CPU, unless the child of `unfused_builds_are_glibc_without_fma` told it otherwise.
+fn glibc_is_fused() -> bool {
+    std::env::var_os("MATH_GLIBC_NO_FMA").is_none()
+        && std::is_x86_feature_detected!("fma")
+        && std::is_x86_feature_detected!("avx2")
+}
+
 #[test]
 fn exp_is_glibc_exp() {
-    // This process's glibc runs `__exp_fma` on an FMA + AVX2 CPU and `__exp_sse2` otherwise.
-    let fused = std::is_x86_feature_detected!("fma") && std::is_x86_feature_detected!("avx2");
-    let no_fma_requested = std::env::var_os("MATH_GLIBC_NO_FMA").is_some();
-    let ours: fn(f64) -> f64 = if fused && !no_fma_requested {
+    let ours: fn(f64) -> f64 = if glibc_is_fused() {
         math::exp
     } else {
         math::exp_sse2
@@ -124,22 +129,71 @@ fn exp_is_glibc_exp() {
     assert!(differ > n / 10_000);
 }
 
-/// Runs `exp_is_glibc_exp` once more in a child process whose glibc is told (GLIBC_TUNABLES)
-/// that the CPU has no FMA or AVX2, so it picks `__exp_sse2`, and `exp_sse2` is held to that.
+/// The log1p inputs: scipy's logit calls it on [-0.4, 0.3]; also all of (-1, inf) by bits, tiny
+/// values, and the special values.
+fn log1p_inputs() -> impl Iterator<Item = f64> {
+    let mut rng = Rng(0x5eed_1091);
+    let mut v = Vec::with_capacity(4 * SCALE + 16);
+    v.extend((0..2 * SCALE).map(|_| rng.uniform(-0.4, 0.3)));
+    v.extend((0..SCALE / 2).map(|_| f64::from_bits(rng.next_u64() >> 1)));
+    v.extend((0..SCALE / 2).map(|_| rng.uniform(-1.0, 0.0)));
+    v.extend(
+        (0..SCALE).map(|_| rng.uniform(-1.0, 1.0) * 2f64.powi(-((rng.next_u64() % 64) as i32))),
+    );
+    v.extend([
+        0.0,
+        -0.0,
+        -1.0,
+        -2.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1e-300,
+        -1e-300,
+    ]);
+    v.extend([
+        f64::MAX,
+        2f64.powi(53),
+        0.41421,
+        -0.29289,
+        f64::EPSILON,
+        -f64::EPSILON / 2.0,
+    ]);
+    v.into_iter()
+}
+
 #[test]
-fn exp_sse2_is_glibc_exp_without_fma() {
+fn log1p_is_glibc_log1p() {
+    let ours: fn(f64) -> f64 = if glibc_is_fused() {
+        math::log1p
+    } else {
+        math::log1p_sse2
+    };
+    let n = assert_same_bits("log1p", log1p_inputs(), ours, f64::ln_1p);
+    let differ =
+        log1p_inputs().filter(|&x| math::log1p(x).to_bits() != math::log1p_sse2(x).to_bits());
+    let differ = differ.count();
+    println!("log1p: {n} inputs equal to glibc's; fused and unfused builds differ on {differ}");
+    assert!(differ > n / 10_000);
+}
+
+/// Runs the `_is_glibc_` tests once more in a child process whose glibc is told
+/// (GLIBC_TUNABLES) that the CPU has no FMA or AVX2, so it picks `__exp_sse2` and
+/// `__log1p_sse2`, and `exp_sse2` and `log1p_sse2` are held to those.
+#[test]
+fn unfused_builds_are_glibc_without_fma() {
     if std::env::var_os("MATH_GLIBC_NO_FMA").is_some() {
-        return; // the child runs only `exp_is_glibc_exp`
+        return; // this is the child
     }
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["exp_is_glibc_exp", "--exact", "--quiet"])
+        .args(["_is_glibc_", "--quiet"])
         .env("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4")
         .env("MATH_GLIBC_NO_FMA", "1")
         .status()
         .unwrap();
     assert!(
         status.success(),
-        "exp_sse2 differs from glibc's exp without FMA"
+        "an unfused build differs from glibc's without FMA"
     );
 }
 

@@ -20,9 +20,11 @@
 mod exp;
 mod exp_table;
 mod log;
+mod log1p;
 
 pub use exp::{exp, exp_sse2};
 pub use log::log;
+pub use log1p::{log1p, log1p_sse2};
 
 /// a * b + c with one rounding (IEEE 754 fusedMultiplyAdd): the C library's `fma` with std
 /// (hardware where the CPU has it), `libm`'s software one without. Both are exact, so the
