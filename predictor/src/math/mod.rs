@@ -19,10 +19,12 @@
 
 mod exp;
 mod exp_table;
+mod link;
 mod log;
 mod log1p;
 
 pub use exp::{exp, exp_sse2};
+pub use link::{expit, logit, logit_scipy_before_1_15, logsumexp, softmax_in_place};
 pub use log::log;
 pub use log1p::{log1p, log1p_sse2};
 
@@ -38,5 +40,35 @@ pub fn fma(a: f64, b: f64, c: f64) -> f64 {
     #[cfg(not(feature = "std"))]
     {
         libm::fma(a, b, c)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    /// The no_std build fuses with `libm::fma`: it must agree with the C library's (hardware) one,
+    /// including where a + b*c cancels and where the product is subnormal.
+    #[test]
+    fn software_fma_is_the_hardware_fma() {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..200_000 {
+            let a = f64::from_bits(next() >> 2) * if i % 2 == 0 { 1.0 } else { -1e-300 };
+            let b = f64::from_bits(next() >> 2);
+            let c = if i % 3 == 0 {
+                -(a * b)
+            } else {
+                f64::from_bits(next())
+            };
+            let (soft, hard) = (libm::fma(a, b, c), a.mul_add(b, c));
+            assert!(
+                soft.to_bits() == hard.to_bits() || (soft.is_nan() && hard.is_nan()),
+                "{a:e} {b:e} {c:e}"
+            );
+        }
     }
 }
