@@ -49,9 +49,9 @@ impl EstimatorFileV2 {
             Self::HistGradientBoostingClassifier(file) => file
                 .validate_classifier(context)
                 .map(ValidEstimator::HistGradientBoostingClassifier),
-            Self::LogisticRegression(file) => {
-                file.validate(context).map(ValidEstimator::LogisticRegression)
-            }
+            Self::LogisticRegression(file) => file
+                .validate(context)
+                .map(ValidEstimator::LogisticRegression),
         }
     }
 }

@@ -284,13 +284,14 @@ impl HistGradientBoostingFile {
                 "estimator.categorical_features",
                 self.categorical_features.is_some(),
             ),
-            ("estimator.known_categories", self.known_categories.is_some()),
+            (
+                "estimator.known_categories",
+                self.known_categories.is_some(),
+            ),
             ("estimator.preprocessor", self.preprocessor.is_some()),
         ];
         if let Some((field, _)) = categorical.iter().find(|(_, present)| *present) {
-            return fail(format!(
-                "{field}: categorical features are not supported"
-            ));
+            return fail(format!("{field}: categorical features are not supported"));
         }
         let Some((_, loss, link)) = LOSSES
             .iter()
@@ -371,15 +372,13 @@ impl PredictorsFile {
             ),
         ];
         if let Some((field, _)) = unsupported.iter().find(|(_, present)| *present) {
-            return fail(format!(
-                "{P}.{field}: categorical splits are not supported"
-            ));
+            return fail(format!("{P}.{field}: categorical splits are not supported"));
         }
         let field = |name: &str| format!("{P}.{name}");
-        let offsets = self
-            .node_offset
-            .i64s(&field("node_offset"))?
-            .with_shape(&field("node_offset"), &[self.n_predictors.saturating_add(1)])?;
+        let offsets = self.node_offset.i64s(&field("node_offset"))?.with_shape(
+            &field("node_offset"),
+            &[self.n_predictors.saturating_add(1)],
+        )?;
         let value = self.value.f64s(&field("value"))?;
         let n_nodes = value.values.len();
         let value = value.with_shape(&field("value"), &[n_nodes])?;

@@ -1,21 +1,9 @@
-//! The link functions and reductions HistGradientBoosting and LogisticRegression share,
-//! each written once in numpy's/scipy's order of operations; the transcendental ones go
-//! through the crate's glibc-exact `math` (one line each to change).
+//! The link functions and reductions HistGradientBoosting and LogisticRegression share, in
+//! numpy's/scipy's order of operations: `exp`, `expit` and `softmax` are the crate's
+//! glibc-exact `math`; what `math` does not have (1.0's axis-0 logsumexp, numpy's argmax) is here.
 
-/// numpy's `np.exp` and the C `exp` scipy calls: glibc's.
-pub(crate) fn exp(x: f64) -> f64 {
-    libm::exp(x)
-}
-
-/// numpy's `np.log`: glibc's.
-fn log(x: f64) -> f64 {
-    libm::log(x)
-}
-
-/// scipy.special.expit: `1 / (1 + exp(-x))`.
-pub(crate) fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + exp(-x))
-}
+use crate::math::log;
+pub(crate) use crate::math::{exp, expit, softmax_in_place};
 
 /// numpy's `argmax`: the first maximum, or the first NaN if there is one.
 pub(crate) fn argmax(values: &[f64]) -> usize {
@@ -32,54 +20,9 @@ pub(crate) fn argmax(values: &[f64]) -> usize {
 }
 
 /// numpy's `sum` of a contiguous run of float64 (a row of a C-ordered matrix summed over
-/// its last axis): `0.0 +` numpy's pairwise summation (`pairwise_sum_DOUBLE`: left to right
-/// below 8 values, eight accumulators up to 128, halves beyond).
+/// its last axis): `0.0 +` numpy's pairwise summation.
 pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
-    0.0 + pairwise_sum(values)
-}
-
-fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut sum = 0.0;
-        for v in a {
-            sum += v;
-        }
-        sum
-    } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let whole = n - n % 8;
-        let mut i = 8;
-        while i < whole {
-            for (j, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + j];
-            }
-            i += 8;
-        }
-        let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for v in &a[whole..] {
-            sum += v;
-        }
-        sum
-    } else {
-        let mut half = n / 2;
-        half -= half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
-    }
-}
-
-/// sklearn.utils.extmath.softmax on one row, in place: `x -= max(x)`, `x = exp(x)`,
-/// `x /= sum(x)`.
-pub(crate) fn softmax_in_place(row: &mut [f64]) {
-    let max = row.iter().copied().fold(f64::NEG_INFINITY, numpy_maximum);
-    for v in row.iter_mut() {
-        *v = exp(*v - max);
-    }
-    let sum = numpy_sum(row);
-    for v in row.iter_mut() {
-        *v /= sum;
-    }
+    0.0 + crate::scaler::pairwise_sum(values)
 }
 
 /// `np.exp(raw - logsumexp(raw))` on one row, in place, with scipy.special.logsumexp
