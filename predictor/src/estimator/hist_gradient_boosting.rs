@@ -6,7 +6,10 @@
 //! A NaN goes left iff the node's `missing_go_to_left`, any other value left iff
 //! `x <= num_threshold`; infinities are inputs like any other (scikit-learn validates with
 //! `force_all_finite=False`). `raw[k] = 0.0 + baseline[k]`, then each iteration's leaf value
-//! is added in order, k inner: the sums are scikit-learn's bit for bit.
+//! is added in order, k inner: the sums are scikit-learn's bit for bit. The links (`np.exp`,
+//! scipy's `expit`, scikit-learn's `softmax`, scipy's `logsumexp`) use glibc's `exp`/`log`
+//! as ported in `crate::math`: exact where the golden's library calls glibc (scipy's
+//! `expit`), a few ulps from numpy's own SIMD `exp`/`log` (model_data/README.md).
 
 use alloc::vec;
 use alloc::vec::Vec;
