@@ -4,7 +4,7 @@
 //! glibc's `log` (ARM optimized-routines, < 0.52 ulp) rests on a 128-entry table of 1/c, log(c)
 //! whose c were picked by a search the published description does not pin down, so it cannot be
 //! regenerated here. Correct rounding agrees with glibc wherever glibc's own result is correctly
-//! rounded: `predictor/tests/math_glibc.rs` measures the rest (a few in 10,000, each 1 ulp).
+//! rounded: `predictor/tests/math_glibc.rs` measures the rest (4 in 10,000, each 1 ulp).
 //!
 //! Method: x = 2^k m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 +
 //! ...) with s = (m - 1)/(m + 1), |s| < 0.172, summed in double-double; then k ln 2 is added with
