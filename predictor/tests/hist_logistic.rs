@@ -10,6 +10,7 @@ use golden::zoo;
 use predictor::estimator::Estimator;
 use predictor::{Model, Predictions, Scaling};
 use proptest::prelude::*;
+use serde_json::json;
 use std::sync::OnceLock;
 
 fn models() -> &'static [(String, Model)] {
@@ -125,6 +126,64 @@ fn raw_scores_match_scikit_learn_before_the_link() {
         checked += 1;
     }
     assert!(checked >= 39, "only {checked} zoo models of these kinds");
+}
+
+/// A one-split HistGradientBoostingRegressor on one feature `x`: left leaf 1.0, right 2.0,
+/// split at `threshold` (base64 of the `<f8` array [threshold, 0, 0]), NaN left.
+fn one_split(threshold_b64: &str) -> Model {
+    let a = |dtype: &str, n: usize, data: &str| json!({"dtype": dtype, "shape": [n], "data": data});
+    let mut v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!(
+            "{}/sklearn-1.9/hist_gradient_boosting_squared_error.model.json",
+            zoo::DIR
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    v["n_features"] = json!(1);
+    v["features"] = json!(["x"]);
+    let e = &mut v["estimator"];
+    e["n_iterations"] = json!(1);
+    e["baseline_prediction"] = json!({"dtype": "<f8", "shape": [], "data": "AAAAAAAAAAA="});
+    e["predictors"] = json!({
+        "n_predictors": 1,
+        "node_offset": a("<i8", 2, "AAAAAAAAAAADAAAAAAAAAA=="),
+        "value": a("<f8", 3, "AAAAAAAAAAAAAAAAAADwPwAAAAAAAABA"),
+        "feature_idx": a("|u1", 3, "AAAA"),
+        "num_threshold": a("<f8", 3, threshold_b64),
+        "missing_go_to_left": a("|u1", 3, "AQAA"),
+        "left": a("|u1", 3, "AQAA"),
+        "right": a("|u1", 3, "AgAA"),
+        "is_leaf": a("|u1", 3, "AAEB"),
+    });
+    Model::from_json(&serde_json::to_vec(&v).unwrap()).unwrap()
+}
+
+fn predict(model: &Model, rows: &[f64]) -> Vec<f64> {
+    match model.predict_batch(rows, Scaling::Training, false).unwrap() {
+        Predictions::Values(values) => values,
+        other => panic!("a regressor answered {other:?}"),
+    }
+}
+
+#[test]
+fn splits_route_nan_by_flag_and_everything_else_by_less_or_equal() {
+    let half = one_split("AAAAAAAA4D8AAAAAAAAAAAAAAAAAAAAA");
+    let rows = [
+        0.5,
+        0.5000000000000001,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+    ];
+    assert_eq!(predict(&half, &rows), [1.0, 2.0, 1.0, 2.0, 1.0, 1.0]);
+    // A threshold of +inf (scikit-learn's split of the missing values only): inf <= inf.
+    let inf = one_split("AAAAAAAA8H8AAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(
+        predict(&inf, &[f64::INFINITY, f64::MAX, f64::NAN]),
+        [1.0, 1.0, 1.0]
+    );
 }
 
 proptest! {
