@@ -10,6 +10,7 @@ a fixed seed. Every value is the hex of the IEEE 754 bits. With --measure it als
 (numpy has its own SIMD exp/log for float64 on AVX-512 CPUs) and prints the counts.
 
 Lines of math_libm.txt:   exp X Y | log X GLIBC CORRECTLY_ROUNDED | log1p X Y
+                          numpy_exp X Y   (numpy.exp of a contiguous array; SVML on AVX-512)
 Lines of math_links.txt:  expit X Y
                           logit X SCIPY LOG_FORM SPLIT_FORM   (the last two with math.log/log1p)
                           softmax N X1..XN NUMPY1..NUMPYN LIBM1..LIBMN
@@ -94,6 +95,15 @@ def libm_lines(rng: random.Random) -> list:
     return lines
 
 
+def numpy_exp_lines() -> list:
+    rng = random.Random(20261202)
+    xs = [rng.uniform(-30.0, 30.0) for _ in range(2_000)]
+    xs += [rng.uniform(-745.2, 709.8) for _ in range(500)]
+    xs += [rng.uniform(-745.2, -707.0) for _ in range(500)]
+    ys = np.exp(np.array(xs))
+    return [f"numpy_exp {h(x)} {h(y)}" for x, y in zip(xs, ys)]
+
+
 def softmax_with(row: np.ndarray, exp) -> np.ndarray:
     """sklearn.utils.extmath.softmax on one row, with the given exp."""
     x = row.reshape(1, -1).copy()
@@ -156,7 +166,8 @@ def measure() -> None:
 def main() -> None:
     rng = random.Random(20261201)
     DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / "math_libm.txt").write_text(header() + "\n".join(libm_lines(rng)) + "\n")
+    libm = libm_lines(rng) + numpy_exp_lines()
+    (DATA / "math_libm.txt").write_text(header() + "\n".join(libm) + "\n")
     (DATA / "math_links.txt").write_text(header() + "\n".join(link_lines(rng)) + "\n")
     if "--measure" in sys.argv[1:]:
         measure()

@@ -50,6 +50,12 @@ fn numpy_max(row: &[f64]) -> f64 {
 /// x /= sum(x), with numpy's pairwise summation (`np.sum(X, axis=1)` sums each C-contiguous row
 /// pairwise; below 8 values that is a plain left-to-right loop). An empty row stays empty.
 pub fn softmax_in_place(row: &mut [f64]) {
+    softmax_in_place_with(row, exp);
+}
+
+/// [`softmax_in_place`] with another exp: [`super::exp_numpy_avx512`] gives numpy's bits on an
+/// AVX-512 CPU (numpy >= 1.22 on Linux x86-64), where numpy does not call the C library's exp.
+pub fn softmax_in_place_with(row: &mut [f64], exp: fn(f64) -> f64) {
     if row.is_empty() {
         return;
     }
