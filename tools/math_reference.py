@@ -10,7 +10,7 @@ a fixed seed. Every value is the hex of the IEEE 754 bits. With --measure it als
 (numpy has its own SIMD exp/log for float64 on AVX-512 CPUs) and prints the counts.
 
 Lines of math_libm.txt:   exp X Y | log X GLIBC CORRECTLY_ROUNDED | log1p X Y
-                          numpy_exp X Y   (numpy.exp of a contiguous array; SVML on AVX-512)
+                          numpy_exp X Y | numpy_log X Y   (numpy of a contiguous array; SVML on AVX-512)
 Lines of math_links.txt:  expit X Y
                           logit X SCIPY LOG_FORM SPLIT_FORM   (the last two with math.log/log1p)
                           softmax N X1..XN NUMPY1..NUMPYN LIBM1..LIBMN
@@ -101,7 +101,12 @@ def numpy_exp_lines() -> list:
     xs += [rng.uniform(-745.2, 709.8) for _ in range(500)]
     xs += [rng.uniform(-745.2, -707.0) for _ in range(500)]
     ys = np.exp(np.array(xs))
-    return [f"numpy_exp {h(x)} {h(y)}" for x, y in zip(xs, ys)]
+    lines = [f"numpy_exp {h(x)} {h(y)}" for x, y in zip(xs, ys)]
+    xs = [rng.uniform(0.0, 30.0) for _ in range(1_500)]
+    xs += [from_bits(rng.randrange(1, 0x7FF0000000000000)) for _ in range(1_000)]
+    xs += [from_bits(rng.randrange(1, 0x0010000000000000)) for _ in range(500)]
+    ys = np.log(np.array(xs))
+    return lines + [f"numpy_log {h(x)} {h(y)}" for x, y in zip(xs, ys)]
 
 
 def softmax_with(row: np.ndarray, exp) -> np.ndarray:

@@ -81,6 +81,26 @@ fn numpy_exp_equals_numpy() {
     assert!(rare_differ <= 3, "{rare_differ} rare-path values differ");
 }
 
+/// numpy's log on the recording CPU: with AVX-512 (SVML), `log_numpy_avx512` exactly.
+#[test]
+fn numpy_log_equals_numpy() {
+    let mut n = 0;
+    for r in records(LIBM, "numpy_log") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        if recorded_with_avx512() {
+            assert_eq!(
+                math::log_numpy_avx512(x).to_bits(),
+                y.to_bits(),
+                "numpy log({x:e})"
+            );
+        } else {
+            assert!(ulps(math::log(x), y) <= 1, "numpy log({x:e})");
+        }
+        n += 1;
+    }
+    assert_eq!(n, 3_000);
+}
+
 #[test]
 fn log_is_correctly_rounded_and_mostly_the_c_library() {
     let (mut n, mut differ) = (0, 0);
@@ -213,6 +233,15 @@ fn logsumexp_equals_scipy_with_the_c_library() {
         let row: Vec<f64> = r[1..=k].iter().map(|h| f(h)).collect();
         let (scipy, libm) = (f(r[k + 1]), f(r[k + 2]));
         let ours = math::logsumexp(&row);
+        if recorded_with_avx512() {
+            let as_scipy =
+                math::logsumexp_with(&row, math::exp_numpy_avx512, math::log_numpy_avx512);
+            assert_eq!(
+                as_scipy.to_bits(),
+                scipy.to_bits(),
+                "logsumexp row {rows} with numpy's exp/log"
+            );
+        }
         if ours.to_bits() != libm.to_bits() {
             assert!(ulps(ours, libm) <= 1, "logsumexp row {rows}");
             differ += 1;
