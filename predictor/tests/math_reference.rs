@@ -5,6 +5,7 @@ use predictor::math;
 
 const LIBM: &str = include_str!("data/math_libm.txt");
 const LINKS: &str = include_str!("data/math_links.txt");
+const NUMPY_1_21: &str = include_str!("data/math_numpy_1_21.txt");
 
 /// Whether the values were recorded on a CPU with FMA (the header says), where glibc runs its
 /// fused builds of exp and log1p; otherwise the plain ones are the reference.
@@ -99,6 +100,40 @@ fn numpy_log_equals_numpy() {
         n += 1;
     }
     assert_eq!(n, 3_000);
+}
+
+/// numpy 1.21's exp and log (Tang's AVX-512F kernels), recorded on an AVX-512 CPU: exact, but
+/// for log near 1, where numpy calls the C library's log (1 ulp from ours at times).
+#[test]
+fn numpy_1_21_exp_and_log_equal_numpy_1_21() {
+    assert!(NUMPY_1_21
+        .lines()
+        .next()
+        .is_some_and(|h| h.contains("numpy 1.21") && h.contains("avx512f=yes")));
+    let (mut n, mut near_one_differ) = (0, 0);
+    for r in records(NUMPY_1_21, "numpy_exp") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        assert_eq!(
+            math::exp_numpy_1_21_avx512(x).to_bits(),
+            y.to_bits(),
+            "numpy 1.21 exp({x:e})"
+        );
+        n += 1;
+    }
+    for r in records(NUMPY_1_21, "numpy_log") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        let ours = math::log_numpy_1_21_avx512(x);
+        if ours.to_bits() != y.to_bits() {
+            assert!(
+                x > 0.9375 && x < 1.065 && ulps(ours, y) == 1,
+                "numpy 1.21 log({x:e})"
+            );
+            near_one_differ += 1;
+        }
+        n += 1;
+    }
+    assert_eq!(n, 6_000);
+    assert!(near_one_differ <= 2, "{near_one_differ} near-1 logs differ");
 }
 
 #[test]
