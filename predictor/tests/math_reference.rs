@@ -5,11 +5,19 @@ use predictor::math;
 
 const LIBM: &str = include_str!("data/math_libm.txt");
 const LINKS: &str = include_str!("data/math_links.txt");
+const NUMPY_1_21: &str = include_str!("data/math_numpy_1_21.txt");
 
 /// Whether the values were recorded on a CPU with FMA (the header says), where glibc runs its
 /// fused builds of exp and log1p; otherwise the plain ones are the reference.
 fn recorded_with_fma() -> bool {
     LIBM.lines().next().is_some_and(|h| h.contains("fma=yes"))
+}
+
+/// Whether the values were recorded on an AVX-512 CPU, where numpy's exp is SVML's.
+fn recorded_with_avx512() -> bool {
+    LIBM.lines()
+        .next()
+        .is_some_and(|h| h.contains("avx512f=yes"))
 }
 
 fn exp_as_recorded(x: f64) -> f64 {
@@ -47,6 +55,85 @@ fn exp_equals_the_c_library() {
         n += 1;
     }
     assert_eq!(n, 10_000);
+}
+
+/// numpy's exp on the recording CPU: with AVX-512 (SVML), `exp_numpy_avx512` exactly below
+/// |x| = 707.70327, where glibc's value stands in for SVML's scalar path (1 ulp off at times).
+#[test]
+fn numpy_exp_equals_numpy() {
+    let (mut n, mut rare_differ) = (0, 0);
+    for r in records(LIBM, "numpy_exp") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        let ours = if recorded_with_avx512() {
+            math::exp_numpy_avx512(x)
+        } else {
+            exp_as_recorded(x)
+        };
+        if x.abs() < 707.7032713517042 || !recorded_with_avx512() {
+            assert_eq!(ours.to_bits(), y.to_bits(), "numpy exp({x:e})");
+        } else if ours.to_bits() != y.to_bits() {
+            assert!(ulps(ours, y) <= 1, "numpy exp({x:e})");
+            rare_differ += 1;
+        }
+        n += 1;
+    }
+    println!("numpy_exp: {rare_differ} of {n} differ (all with |x| >= 707.70327)");
+    assert_eq!(n, 3_000);
+    assert!(rare_differ <= 3, "{rare_differ} rare-path values differ");
+}
+
+/// numpy's log on the recording CPU: with AVX-512 (SVML), `log_numpy_avx512` exactly.
+#[test]
+fn numpy_log_equals_numpy() {
+    let mut n = 0;
+    for r in records(LIBM, "numpy_log") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        if recorded_with_avx512() {
+            assert_eq!(
+                math::log_numpy_avx512(x).to_bits(),
+                y.to_bits(),
+                "numpy log({x:e})"
+            );
+        } else {
+            assert!(ulps(math::log(x), y) <= 1, "numpy log({x:e})");
+        }
+        n += 1;
+    }
+    assert_eq!(n, 3_000);
+}
+
+/// numpy 1.21's exp and log (Tang's AVX-512F kernels), recorded on an AVX-512 CPU: exact, but
+/// for log near 1, where numpy calls the C library's log (1 ulp from ours at times).
+#[test]
+fn numpy_1_21_exp_and_log_equal_numpy_1_21() {
+    assert!(NUMPY_1_21
+        .lines()
+        .next()
+        .is_some_and(|h| h.contains("numpy 1.21") && h.contains("avx512f=yes")));
+    let (mut n, mut near_one_differ) = (0, 0);
+    for r in records(NUMPY_1_21, "numpy_exp") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        assert_eq!(
+            math::exp_numpy_1_21_avx512(x).to_bits(),
+            y.to_bits(),
+            "numpy 1.21 exp({x:e})"
+        );
+        n += 1;
+    }
+    for r in records(NUMPY_1_21, "numpy_log") {
+        let (x, y) = (f(r[0]), f(r[1]));
+        let ours = math::log_numpy_1_21_avx512(x);
+        if ours.to_bits() != y.to_bits() {
+            assert!(
+                x > 0.9375 && x < 1.065 && ulps(ours, y) == 1,
+                "numpy 1.21 log({x:e})"
+            );
+            near_one_differ += 1;
+        }
+        n += 1;
+    }
+    assert_eq!(n, 6_000);
+    assert!(near_one_differ <= 2, "{near_one_differ} near-1 logs differ");
 }
 
 #[test]
@@ -133,8 +220,8 @@ fn logit_equals_scipy_both_formulas() {
 }
 
 /// The softmax of each recorded row equals, bit for bit, numpy's arithmetic with the C
-/// library's exp (what scikit-learn computes without AVX-512), and is within 1 ulp of numpy's own
-/// (AVX-512) exp wherever the row was recorded on such a CPU.
+/// library's exp (what scikit-learn computes without AVX-512), and is within a few ulps of
+/// numpy's own (AVX-512) exp; with `exp_numpy_avx512` it equals that one bit for bit too.
 #[test]
 fn softmax_equals_sklearn_with_the_c_library_exp() {
     let (mut rows, mut off_numpy) = (0, 0);
@@ -145,6 +232,16 @@ fn softmax_equals_sklearn_with_the_c_library_exp() {
         let libm: Vec<f64> = r[2 * k + 1..=3 * k].iter().map(|h| f(h)).collect();
         let mut ours = row.clone();
         math::softmax_in_place(&mut ours);
+        if recorded_with_avx512() {
+            let mut as_numpy = row.clone();
+            math::softmax_in_place_with(&mut as_numpy, math::exp_numpy_avx512);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&as_numpy),
+                bits(&numpy),
+                "softmax row {rows} with numpy's exp"
+            );
+        }
         for j in 0..k {
             assert_eq!(
                 ours[j].to_bits(),
@@ -171,6 +268,15 @@ fn logsumexp_equals_scipy_with_the_c_library() {
         let row: Vec<f64> = r[1..=k].iter().map(|h| f(h)).collect();
         let (scipy, libm) = (f(r[k + 1]), f(r[k + 2]));
         let ours = math::logsumexp(&row);
+        if recorded_with_avx512() {
+            let as_scipy =
+                math::logsumexp_with(&row, math::exp_numpy_avx512, math::log_numpy_avx512);
+            assert_eq!(
+                as_scipy.to_bits(),
+                scipy.to_bits(),
+                "logsumexp row {rows} with numpy's exp/log"
+            );
+        }
         if ours.to_bits() != libm.to_bits() {
             assert!(ulps(ours, libm) <= 1, "logsumexp row {rows}");
             differ += 1;

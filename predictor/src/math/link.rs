@@ -50,6 +50,12 @@ fn numpy_max(row: &[f64]) -> f64 {
 /// x /= sum(x), with numpy's pairwise summation (`np.sum(X, axis=1)` sums each C-contiguous row
 /// pairwise; below 8 values that is a plain left-to-right loop). An empty row stays empty.
 pub fn softmax_in_place(row: &mut [f64]) {
+    softmax_in_place_with(row, exp);
+}
+
+/// [`softmax_in_place`] with another exp: [`super::exp_numpy_avx512`] gives numpy's bits on an
+/// AVX-512 CPU (numpy >= 1.22 on Linux x86-64), where numpy does not call the C library's exp.
+pub fn softmax_in_place_with(row: &mut [f64], exp: fn(f64) -> f64) {
     if row.is_empty() {
         return;
     }
@@ -70,6 +76,12 @@ pub fn softmax_in_place(row: &mut [f64]) {
 /// scipy's `initial=-inf` does. scipy 1.15 rewrote it (the largest term is taken out and
 /// `log1p` of the rest's sum used), which rounds differently.
 pub fn logsumexp(row: &[f64]) -> f64 {
+    logsumexp_with(row, exp, log)
+}
+
+/// [`logsumexp`] with another exp and log: [`super::exp_numpy_avx512`] and
+/// [`super::log_numpy_avx512`] give scipy's bits on an AVX-512 CPU (numpy >= 1.22 on Linux).
+pub fn logsumexp_with(row: &[f64], exp: fn(f64) -> f64, log: fn(f64) -> f64) -> f64 {
     if row.is_empty() {
         return f64::NEG_INFINITY;
     }

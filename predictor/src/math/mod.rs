@@ -21,17 +21,34 @@
 //!   they go through `exp`/`log1p`, 1 ulp off in the rare cases where `log` is. numpy's own SIMD
 //!   exp/log on AVX-512 CPUs are not glibc's (1 ulp apart on 4.6% of exp inputs), so against
 //!   numpy on such a CPU softmax and logsumexp are within a few ulps, not exact.
+//! - [`exp_numpy_avx512`], [`log_numpy_avx512`]: numpy's own exp and log there (numpy >= 1.22,
+//!   Intel SVML's kernels): exp bit-identical for |x| < 707.70327, log on every positive input
+//!   measured; with them [`softmax_in_place_with`] and [`logsumexp_with`] give numpy's and
+//!   scipy's bits on such a CPU.
+//! - [`exp_numpy_1_21_avx512`], [`log_numpy_1_21_avx512`]: numpy 1.20/1.21's (Tang's kernels)
+//!   on AVX-512F CPUs: exp exact, log exact but near 1 (where numpy calls glibc's log).
 
 mod exp;
 mod exp_table;
 mod link;
 mod log;
 mod log1p;
+mod numpy_exp;
+mod numpy_log;
+mod numpy_log_table;
+mod numpy_tang;
+mod numpy_tang_table;
 
 pub use exp::{exp, exp_sse2};
-pub use link::{expit, logit, logit_scipy_before_1_15, logsumexp, softmax_in_place};
+pub use link::{
+    expit, logit, logit_scipy_before_1_15, logsumexp, logsumexp_with, softmax_in_place,
+    softmax_in_place_with,
+};
 pub use log::log;
 pub use log1p::{log1p, log1p_sse2};
+pub use numpy_exp::exp_numpy_avx512;
+pub use numpy_log::log_numpy_avx512;
+pub use numpy_tang::{exp_numpy_1_21_avx512, log_numpy_1_21_avx512};
 
 /// a * b + c with one rounding (IEEE 754 fusedMultiplyAdd): the C library's `fma` with std
 /// (hardware where the CPU has it), `libm`'s software one without. Both are exact, so the
