@@ -5,6 +5,10 @@
 //! The output is meant for `include!` inside `predictor` (its `embedded` module): it names
 //! predictor's types as `crate::...` and this crate's as `::model_format::...`. Each
 //! estimator kind renders its own part (`gradient_boosting::embed`).
+//!
+//! Only version 1's gradient boosting has a static form (`has_static_form`); build.rs
+//! embeds any other model as its file's bytes, parsed once on first use
+//! (`predictor::embedded`).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -39,6 +43,12 @@ impl EmbedOptions {
             reference_nodes: !(arch == "wasm32" && os == "unknown"),
         }
     }
+}
+
+/// Whether `render` can compile `model` into statics (version 1's gradient boosting);
+/// any other model is embedded as its file's bytes and parsed on first use.
+pub fn has_static_form(model: &ValidModel) -> bool {
+    matches!(model.estimator, ValidEstimator::GradientBoosting(_))
 }
 
 /// The Rust source of `model` as `pub(crate) static EMBEDDED_MODEL: crate::model::Model`;
@@ -163,6 +173,17 @@ mod tests {
         assert!(native.contains("Evaluators::Both {"));
         assert!(native.contains("static NODES: [::model_format::tree::Node; 5764]"));
         assert!(native.contains("static FAST_LEAVES_LO: [u32; 3200]"));
+    }
+
+    #[test]
+    fn only_version_1_gradient_boosting_has_a_static_form() {
+        let boston = include_bytes!("../../model_data/boston_housing.model.json");
+        assert!(has_static_form(&crate::ModelFile::parse(boston).unwrap()));
+        let ridge =
+            include_bytes!("../../model_data/zoo/sklearn-1.9/pipeline_standard_ridge.model.json");
+        let ridge = crate::ModelFile::parse(ridge).unwrap();
+        assert!(!has_static_form(&ridge));
+        assert!(render(&ridge, &EmbedOptions::for_target("x86_64", "linux")).is_err());
     }
 
     #[test]
