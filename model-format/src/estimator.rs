@@ -6,7 +6,12 @@
 use serde::Deserialize;
 
 use crate::gradient_boosting::{GradientBoostingFile, ValidGradientBoosting};
+use crate::hist_gradient_boosting::{
+    HistGradientBoostingFile, ValidHistGradientBoostingClassifier,
+    ValidHistGradientBoostingRegressor,
+};
 use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
+use crate::logistic::{LogisticRegressionFile, ValidLogisticRegression};
 use crate::sklearn_version::SklearnVersion;
 use crate::ModelError;
 
@@ -27,6 +32,9 @@ pub struct EstimatorContext {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EstimatorFileV2 {
     LinearRegressor(LinearRegressorFile),
+    HistGradientBoostingRegressor(HistGradientBoostingFile),
+    HistGradientBoostingClassifier(HistGradientBoostingFile),
+    LogisticRegression(LogisticRegressionFile),
 }
 
 impl EstimatorFileV2 {
@@ -35,6 +43,15 @@ impl EstimatorFileV2 {
             Self::LinearRegressor(file) => {
                 file.validate(context).map(ValidEstimator::LinearRegressor)
             }
+            Self::HistGradientBoostingRegressor(file) => file
+                .validate_regressor(context)
+                .map(ValidEstimator::HistGradientBoostingRegressor),
+            Self::HistGradientBoostingClassifier(file) => file
+                .validate_classifier(context)
+                .map(ValidEstimator::HistGradientBoostingClassifier),
+            Self::LogisticRegression(file) => file
+                .validate(context)
+                .map(ValidEstimator::LogisticRegression),
         }
     }
 }
@@ -52,6 +69,9 @@ pub enum ValidEstimator {
     /// Version 1's squared-error regressor (the Boston model).
     GradientBoosting(ValidGradientBoosting),
     LinearRegressor(ValidLinearRegressor),
+    HistGradientBoostingRegressor(ValidHistGradientBoostingRegressor),
+    HistGradientBoostingClassifier(ValidHistGradientBoostingClassifier),
+    LogisticRegression(ValidLogisticRegression),
 }
 
 impl ValidEstimator {
@@ -67,6 +87,9 @@ impl ValidEstimator {
     pub fn n_classes(&self) -> Option<usize> {
         match self {
             Self::GradientBoosting(_) | Self::LinearRegressor(_) => None,
+            Self::HistGradientBoostingRegressor(_) => None,
+            Self::HistGradientBoostingClassifier(hgb) => Some(hgb.n_classes),
+            Self::LogisticRegression(logistic) => Some(logistic.n_classes),
         }
     }
 }

@@ -17,10 +17,15 @@
 //! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
 pub mod gradient_boosting;
+pub mod hist_gradient_boosting;
+mod inverse_link;
 pub mod linear;
+pub mod logistic;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
+pub use hist_gradient_boosting::{HistGradientBoostingClassifier, HistGradientBoostingRegressor};
 pub use linear::LinearRegressor;
+pub use logistic::LogisticRegression;
 
 use model_format::ValidEstimator;
 
@@ -85,6 +90,9 @@ pub trait Classify {
 pub enum Estimator {
     GradientBoosting(GradientBoostingRegressor),
     LinearRegressor(LinearRegressor),
+    HistGradientBoostingRegressor(HistGradientBoostingRegressor),
+    HistGradientBoostingClassifier(HistGradientBoostingClassifier),
+    LogisticRegression(LogisticRegression),
 }
 
 impl Estimator {
@@ -97,6 +105,17 @@ impl Estimator {
             ValidEstimator::LinearRegressor(linear) => {
                 Self::LinearRegressor(LinearRegressor::from_valid(linear))
             }
+            ValidEstimator::HistGradientBoostingRegressor(hgb) => {
+                Self::HistGradientBoostingRegressor(HistGradientBoostingRegressor::from_valid(hgb))
+            }
+            ValidEstimator::HistGradientBoostingClassifier(hgb) => {
+                Self::HistGradientBoostingClassifier(HistGradientBoostingClassifier::from_valid(
+                    hgb,
+                ))
+            }
+            ValidEstimator::LogisticRegression(logistic) => {
+                Self::LogisticRegression(LogisticRegression::from_valid(logistic))
+            }
         }
     }
 
@@ -105,6 +124,9 @@ impl Estimator {
         match self {
             Self::GradientBoosting(gbr) => gbr,
             Self::LinearRegressor(linear) => linear,
+            Self::HistGradientBoostingRegressor(hgb) => hgb,
+            Self::HistGradientBoostingClassifier(hgb) => hgb,
+            Self::LogisticRegression(logistic) => logistic,
         }
     }
 
