@@ -117,7 +117,7 @@ fn rows_bits(rows: &Value) -> Vec<u64> {
     rows.as_array()
         .unwrap()
         .iter()
-        .flat_map(|row| golden::bits(row))
+        .flat_map(golden::bits)
         .collect()
 }
 
