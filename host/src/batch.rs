@@ -23,7 +23,7 @@ pub fn run(
 ) -> Result<String, HostError> {
     let output = Output::for_model(Some(output), model)?;
     let bytes = read_input(input)?;
-    Ok(predict_text(model, scaling, output, &bytes)?)
+    Ok(predict_output_text(model, scaling, output, &bytes)?)
 }
 
 fn read_input(input: &Path) -> Result<Vec<u8>, HostError> {
@@ -41,8 +41,14 @@ fn read_input(input: &Path) -> Result<Vec<u8>, HostError> {
     }
 }
 
-/// JSON when the first non-blank byte opens an object or array, CSV otherwise.
-pub fn predict_text(
+/// `predict_output_text` for `Output::Predict`.
+pub fn predict_text(model: &Model, scaling: Scaling, bytes: &[u8]) -> Result<String, PredictError> {
+    predict_output_text(model, scaling, Output::Predict, bytes)
+}
+
+/// What `host predict` prints for `bytes`: JSON when the first non-blank byte opens an
+/// object or array, CSV otherwise.
+pub fn predict_output_text(
     model: &Model,
     scaling: Scaling,
     output: Output,
@@ -152,13 +158,8 @@ mod tests {
     use super::*;
 
     fn csv(text: &str) -> Result<String, String> {
-        predict_text(
-            Model::embedded(),
-            Scaling::Training,
-            Output::Predict,
-            text.as_bytes(),
-        )
-        .map_err(|e| e.to_string())
+        predict_text(Model::embedded(), Scaling::Training, text.as_bytes())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
