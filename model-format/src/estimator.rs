@@ -8,6 +8,11 @@ use serde::Deserialize;
 use crate::gradient_boosting::{GradientBoostingFile, ValidGradientBoosting};
 use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
 use crate::sklearn_version::SklearnVersion;
+use crate::trees::boosting::GradientBoostingRegressorFile;
+use crate::trees::forest::{
+    DecisionTreeClassifierFile, DecisionTreeRegressorFile, ForestClassifierFile,
+    ForestRegressorFile, ValidTreeClassifier, ValidTreeRegressor,
+};
 use crate::ModelError;
 
 /// What a version 2 estimator is validated against.
@@ -27,6 +32,11 @@ pub struct EstimatorContext {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EstimatorFileV2 {
     LinearRegressor(LinearRegressorFile),
+    DecisionTreeRegressor(DecisionTreeRegressorFile),
+    DecisionTreeClassifier(DecisionTreeClassifierFile),
+    ForestRegressor(ForestRegressorFile),
+    ForestClassifier(ForestClassifierFile),
+    GradientBoostingRegressor(GradientBoostingRegressorFile),
 }
 
 impl EstimatorFileV2 {
@@ -34,6 +44,22 @@ impl EstimatorFileV2 {
         match self {
             Self::LinearRegressor(file) => {
                 file.validate(context).map(ValidEstimator::LinearRegressor)
+            }
+            Self::DecisionTreeRegressor(file) => {
+                file.validate(context).map(ValidEstimator::TreeRegressor)
+            }
+            Self::DecisionTreeClassifier(file) => {
+                file.validate(context).map(ValidEstimator::TreeClassifier)
+            }
+            Self::ForestRegressor(file) => {
+                file.validate(context).map(ValidEstimator::TreeRegressor)
+            }
+            Self::ForestClassifier(file) => {
+                file.validate(context).map(ValidEstimator::TreeClassifier)
+            }
+            // Version 2's regressor has version 1's arithmetic and validated form.
+            Self::GradientBoostingRegressor(file) => {
+                file.validate(context).map(ValidEstimator::GradientBoosting)
             }
         }
     }
@@ -49,9 +75,14 @@ pub enum EstimatorFile {
 /// An estimator that passed its kind's validation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEstimator {
-    /// Version 1's squared-error regressor (the Boston model).
+    /// A gradient-boosting regressor: version 1's squared-error one (the Boston model), and
+    /// version 2's of every loss and init (`trees::boosting`).
     GradientBoosting(ValidGradientBoosting),
     LinearRegressor(ValidLinearRegressor),
+    /// A decision tree or forest regressor (`trees::forest`).
+    TreeRegressor(ValidTreeRegressor),
+    /// A decision tree or forest classifier (`trees::forest`).
+    TreeClassifier(ValidTreeClassifier),
 }
 
 impl ValidEstimator {
@@ -66,7 +97,8 @@ impl ValidEstimator {
     /// A classifier's number of classes; `None` for a regressor.
     pub fn n_classes(&self) -> Option<usize> {
         match self {
-            Self::GradientBoosting(_) | Self::LinearRegressor(_) => None,
+            Self::GradientBoosting(_) | Self::LinearRegressor(_) | Self::TreeRegressor(_) => None,
+            Self::TreeClassifier(trees) => Some(trees.n_classes),
         }
     }
 }

@@ -18,9 +18,11 @@
 
 pub mod gradient_boosting;
 pub mod linear;
+pub mod trees;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
 pub use linear::LinearRegressor;
+pub use trees::{TreeClassifier, TreeRegressor};
 
 use model_format::ValidEstimator;
 
@@ -85,6 +87,8 @@ pub trait Classify {
 pub enum Estimator {
     GradientBoosting(GradientBoostingRegressor),
     LinearRegressor(LinearRegressor),
+    TreeRegressor(TreeRegressor),
+    TreeClassifier(TreeClassifier),
 }
 
 impl Estimator {
@@ -97,6 +101,12 @@ impl Estimator {
             ValidEstimator::LinearRegressor(linear) => {
                 Self::LinearRegressor(LinearRegressor::from_valid(linear))
             }
+            ValidEstimator::TreeRegressor(trees) => {
+                Self::TreeRegressor(TreeRegressor::from_valid(trees))
+            }
+            ValidEstimator::TreeClassifier(trees) => {
+                Self::TreeClassifier(TreeClassifier::from_valid(trees))
+            }
         }
     }
 
@@ -105,6 +115,8 @@ impl Estimator {
         match self {
             Self::GradientBoosting(gbr) => gbr,
             Self::LinearRegressor(linear) => linear,
+            Self::TreeRegressor(trees) => trees,
+            Self::TreeClassifier(trees) => trees,
         }
     }
 
