@@ -1,5 +1,5 @@
 # The commands users expect; each is one line so it can be run by hand too.
-.PHONY: run test lint fmt bench build web
+.PHONY: run test lint fmt bench bench-zoo build web
 
 # Serve the embedded model on 0.0.0.0:8080.
 run:
@@ -21,6 +21,10 @@ build:
 
 bench:
 	bash scripts/bench/core.sh
+
+# Every model kind of the zoo against scikit-learn 1.9.1, same run (BENCHMARKS.md).
+bench-zoo:
+	bash scripts/bench/zoo.sh
 
 # The browser/Node module into web/pkg/ (wasm-bindgen --target web, wasm-opt); prints its size.
 web:

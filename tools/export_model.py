@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 # Exports a pickled scikit-learn model (any supported estimator or pipeline, pickled by scikit-learn
-# 0.20 .. 1.9) to the edge-predictor model file (format v1 by default, v2 with --format-version 2).
+# 0.20 .. 1.9) to the edge-predictor model file (format v2 by default; v1 with --format-version 1).
 """Export a scikit-learn model to ``*.model.json``.
 
-The formats are documented in ``model_data/README.md``.  Format version 2
-(``--format-version 2``) is written by ``export_v2.py`` from the pickle's state read
-WITHOUT scikit-learn (``sklearn_stubs.py``), for every estimator and pipeline listed there.
+The formats are documented in ``model_data/README.md``.  Format version 2 (the default) is
+written by ``export_v2.py`` from the pickle's state read WITHOUT scikit-learn
+(``sklearn_stubs.py``), for every estimator and pipeline listed there.
 
-Format version 1 (the default until the servers read version 2) is the original
-squared-error GradientBoostingRegressor format, kept byte for byte for the committed Boston
-model: what this release's servers load.  For it two kinds of input are read:
+Format version 1 (``--format-version 1``) is the original squared-error
+GradientBoostingRegressor format, kept byte for byte for the committed Boston model (the
+servers read both versions).  For it two kinds of input are read:
 
 * pickles written by scikit-learn 0.20 (module ``sklearn.ensemble.gradient_boosting``,
   which current scikit-learn cannot import): read WITHOUT scikit-learn, by a joblib
@@ -24,8 +24,8 @@ init is supported; anything else is refused with a clear message.
 
 Usage::
 
-    python tools/export_model.py INPUT.joblib -o OUTPUT.json --format-version 2 [--features A,B,...] [--name N]
-    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features CHAS,RM,...]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json [--features A,B,...] [--name N]
+    python tools/export_model.py INPUT.joblib -o OUTPUT.json --format-version 1 [--features CHAS,RM,...]
         [--scaler-json FILE] [--name boston-housing] [--version 1] [--target MEDV]
         [--description TEXT]
 """
@@ -278,9 +278,9 @@ def build_model(input_path, features=None, scaler_json=None, name="boston-housin
         raise ExportError("unsupported object %s.%s" % (obj._sk_module, obj._sk_name))
     elif isinstance(obj, Stub) and obj._sk_name not in ("GradientBoostingRegressor", "Pipeline"):
         raise ExportError(
-            "%s (pickled by scikit-learn %s) needs --format-version 2; format version 1, which this "
-            "release's servers load, holds only a squared-error GradientBoostingRegressor, optionally "
-            "after a StandardScaler in a Pipeline" % (obj.qualname, sk_version(obj)))
+            "%s (pickled by scikit-learn %s) needs format version 2 (the default); format version 1 "
+            "holds only a squared-error GradientBoostingRegressor, optionally after a StandardScaler "
+            "in a Pipeline" % (obj.qualname, sk_version(obj)))
     else:
         # Not a 0.20 gradient boosting pickle: let the installed scikit-learn read it.
         import joblib
@@ -402,10 +402,11 @@ def main(argv=None):
     p.add_argument("--target", default=None, help="name of the predicted quantity")
     p.add_argument("--description", default=None)
     p.add_argument("--format-version", type=int, choices=(1, 2), default=None,
-                   help="model file format (default 1, what this release's servers load; 2 holds every supported kind)")
+                   help="model file format (default 2, every supported kind; 1 is the original squared-error "
+                   "GradientBoostingRegressor format of the committed Boston model)")
     args = p.parse_args(argv)
     features = args.features.split(",") if args.features else None
-    fmt = args.format_version or 1
+    fmt = args.format_version or 2
     if fmt == 2:
         return main_v2(args, features)
     try:

@@ -111,7 +111,7 @@ def bits(a):
 
 def test_committed_model_regenerates_byte_for_byte(tmp_path):
     out = tmp_path / "boston_housing.model.json"
-    r = run_export_cli([MODEL_JOBLIB, "-o", str(out), "--scaler-json", SCALER_JSON])
+    r = run_export_cli([MODEL_JOBLIB, "-o", str(out), "--scaler-json", SCALER_JSON] + V1)
     assert r.returncode == 0, r.stderr
     with open(MODEL_JSON, "rb") as f:
         committed = f.read()
@@ -286,7 +286,7 @@ def test_tampered_original_pickle_is_refused(tmp_path, old, new, message):
     assert data.count(old) >= 1
     src = tmp_path / "tampered.joblib"
     src.write_bytes(data.replace(old, new))
-    r = run_export([str(src), "-o", str(tmp_path / "t.json"), "--scaler-json", SCALER_JSON])
+    r = run_export([str(src), "-o", str(tmp_path / "t.json"), "--scaler-json", SCALER_JSON] + V1)
     assert r.returncode == 2
     assert message in r.stderr and "Traceback" not in r.stderr
 

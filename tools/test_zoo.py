@@ -282,15 +282,21 @@ def test_exporter_needs_no_sklearn(tmp_path, line):
 
 @pytest.mark.parametrize("line", ["sklearn-1.0", "sklearn-1.9"])
 def test_format_version_1_points_other_kinds_to_version_2(tmp_path, line):
-    """The default (version 1, what the servers load) refuses a forest in one line naming
-    the class, the version that pickled it and the flag that exports it."""
+    """`--format-version 1` refuses a forest in one line naming the class, the version that
+    pickled it and the format that holds it; the default writes that format."""
     pkl = os.path.join(ZOO, line, "random_forest_regressor.joblib")
-    r = subprocess.run([sys.executable, EXPORTER, pkl, "-o", str(tmp_path / "x.json")],
+    r = subprocess.run([sys.executable, EXPORTER, pkl, "-o", str(tmp_path / "d.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with open(pkl[:-len(".joblib")] + ".model.json", "rb") as f:
+        assert (tmp_path / "d.json").read_bytes() == f.read()
+    r = subprocess.run([sys.executable, EXPORTER, pkl, "-o", str(tmp_path / "x.json"),
+                        "--format-version", "1"],
                        capture_output=True, text=True)
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     version = line.split("-")[1]
     assert "RandomForestRegressor (pickled by scikit-learn %s" % version in lines[0]
-    assert "needs --format-version 2" in lines[0]
+    assert "needs format version 2 (the default)" in lines[0]
     assert not (tmp_path / "x.json").exists()

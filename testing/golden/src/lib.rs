@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+pub mod zoo;
+
 /// The README's one-row payload (columns orientation).
 pub const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
 /// `SAMPLE`'s response with training scaling.
