@@ -28,6 +28,7 @@ mod embedded;
 pub mod error;
 pub mod estimator;
 pub mod json;
+pub mod math;
 pub mod model;
 pub mod number;
 pub mod payload;
