@@ -8,7 +8,9 @@ use serde::Deserialize;
 use crate::gradient_boosting::{GradientBoostingFile, ValidGradientBoosting};
 use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
 use crate::sklearn_version::SklearnVersion;
-use crate::trees::boosting::GradientBoostingRegressorFile;
+use crate::trees::boosting::{
+    GradientBoostingClassifierFile, GradientBoostingRegressorFile, ValidGradientBoostingClassifier,
+};
 use crate::trees::forest::{
     DecisionTreeClassifierFile, DecisionTreeRegressorFile, ForestClassifierFile,
     ForestRegressorFile, ValidTreeClassifier, ValidTreeRegressor,
@@ -37,6 +39,7 @@ pub enum EstimatorFileV2 {
     ForestRegressor(ForestRegressorFile),
     ForestClassifier(ForestClassifierFile),
     GradientBoostingRegressor(GradientBoostingRegressorFile),
+    GradientBoostingClassifier(GradientBoostingClassifierFile),
 }
 
 impl EstimatorFileV2 {
@@ -61,6 +64,9 @@ impl EstimatorFileV2 {
             Self::GradientBoostingRegressor(file) => {
                 file.validate(context).map(ValidEstimator::GradientBoosting)
             }
+            Self::GradientBoostingClassifier(file) => file
+                .validate(context)
+                .map(ValidEstimator::GradientBoostingClassifier),
         }
     }
 }
@@ -83,6 +89,8 @@ pub enum ValidEstimator {
     TreeRegressor(ValidTreeRegressor),
     /// A decision tree or forest classifier (`trees::forest`).
     TreeClassifier(ValidTreeClassifier),
+    /// A gradient-boosting classifier (`trees::boosting`).
+    GradientBoostingClassifier(ValidGradientBoostingClassifier),
 }
 
 impl ValidEstimator {
@@ -99,6 +107,7 @@ impl ValidEstimator {
         match self {
             Self::GradientBoosting(_) | Self::LinearRegressor(_) | Self::TreeRegressor(_) => None,
             Self::TreeClassifier(trees) => Some(trees.n_classes),
+            Self::GradientBoostingClassifier(gbc) => Some(gbc.n_classes),
         }
     }
 }

@@ -245,8 +245,11 @@ pub enum PriorLink {
     /// `log(p_k)`, numpy's `np.log`.
     Log,
     /// From 1.4 (sklearn/_loss/link.py): binary `scipy.special.logit(p1)`, multiclass
-    /// `log(p_k / gmean(p))` with `gmean(p) = exp(mean(log(p)))`.
-    Logit,
+    /// `log(p_k / gmean(p))` with `gmean(p) = exp(mean(log(p)))` (scipy.stats.gmean).
+    /// `scipy_1_15`: scipy 1.15 changed logit's formula; the model file does not say which
+    /// scipy ran, so scikit-learn >= 1.7 (released after scipy 1.15, checked on 1.9.1 with
+    /// scipy 1.18) takes the new one and 1.4 - 1.6 the old one (not covered by the zoo).
+    Logit { scipy_1_15: bool },
 }
 
 /// Where a classifier's raw scores start (the same for every row).
@@ -269,7 +272,7 @@ pub enum ClassifierInit {
 /// classes, else `n_classes`) the trees `i*K + k` in stage order, with children re-based.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct ValidBoostedClassifier {
+pub struct ValidGradientBoostingClassifier {
     pub n_classes: usize,
     pub learning_rate: f64,
     pub init: ClassifierInit,
@@ -281,7 +284,7 @@ impl GradientBoostingClassifierFile {
     pub fn validate(
         self,
         context: &EstimatorContext,
-    ) -> Result<ValidBoostedClassifier, ModelError> {
+    ) -> Result<ValidGradientBoostingClassifier, ModelError> {
         check_n_classes(self.n_classes, context)?;
         let n_classes = self.n_classes;
         if n_classes < 2 {
@@ -368,7 +371,9 @@ impl GradientBoostingClassifierFile {
                     class_prior,
                     eps,
                     link: if modern {
-                        PriorLink::Logit
+                        PriorLink::Logit {
+                            scipy_1_15: sklearn >= SklearnVersion::new(1, 7, 0),
+                        }
                     } else {
                         PriorLink::Log
                     },
@@ -398,7 +403,7 @@ impl GradientBoostingClassifierFile {
                 NodeTable::new(nodes, roots)
             })
             .collect();
-        Ok(ValidBoostedClassifier {
+        Ok(ValidGradientBoostingClassifier {
             n_classes,
             learning_rate: self.learning_rate,
             init,

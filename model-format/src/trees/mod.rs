@@ -535,4 +535,86 @@ mod tests {
         doc["estimator"]["loss"] = json!("log_loss");
         assert_refused(&doc, "estimator.loss \"log_loss\" is not a regression loss");
     }
+
+    #[test]
+    fn classifier_boosting_rules_are_checked() {
+        let multiclass = || zoo("1.9", "gradient_boosting_classifier_multiclass_str");
+        let mut doc = multiclass();
+        doc["estimator"]["loss"] = json!("exponential");
+        assert_refused(
+            &doc,
+            "estimator.loss \"exponential\" needs 2 classes, the model has 3",
+        );
+        let mut doc = multiclass();
+        doc["estimator"]["n_trees_per_stage"] = json!(1);
+        assert_refused(&doc, "estimator.n_trees_per_stage is 1, 3 classes need 3");
+        let mut doc = multiclass();
+        doc["estimator"]["init"]["strategy"] = json!("uniform");
+        assert_refused(&doc, "estimator.init.strategy \"uniform\" is not supported");
+        let mut doc = multiclass();
+        doc["estimator"]["init"] = json!({"kind": "mean_estimator",
+            "mean": encode("<f8", &[], 1.0f64.to_le_bytes().to_vec())});
+        assert_refused(
+            &doc,
+            "estimator.init.kind \"mean_estimator\" is a regressor's init",
+        );
+        let mut doc = multiclass();
+        doc["estimator"]["n_classes"] = json!(4);
+        assert_refused(&doc, "estimator.n_classes is 4, classes lists 3");
+        let mut doc = zoo("0.20", "gradient_boosting_classifier_multiclass_str");
+        doc["estimator"]["init"]["priors"] = encode(
+            "<f8",
+            &[2],
+            [0.5f64, 0.5].iter().flat_map(|v| v.to_le_bytes()).collect(),
+        );
+        assert_refused(
+            &doc,
+            "estimator.init.priors: shape [2] holds 2 values, expected 3",
+        );
+    }
+
+    #[test]
+    fn version_rules_resolve_into_the_valid_types() {
+        use super::boosting::{ClassifierInit, ClassifierOutput, MulticlassProba, PriorLink};
+        use crate::ValidEstimator;
+        let load = |line, name| {
+            let bytes = serde_json::to_vec(&zoo(line, name)).unwrap();
+            crate::ModelFile::parse(&bytes).unwrap().estimator
+        };
+        let ValidEstimator::GradientBoostingClassifier(old) =
+            load("1.3", "gradient_boosting_classifier_multiclass_str")
+        else {
+            panic!("not a classifier")
+        };
+        assert!(matches!(
+            old.init,
+            ClassifierInit::Prior { link: PriorLink::Log, eps, .. } if eps == f64::from(f32::EPSILON)
+        ));
+        assert!(matches!(
+            old.output,
+            ClassifierOutput::Multiclass {
+                proba: MulticlassProba::ExpMinusLogsumexp,
+                ..
+            }
+        ));
+        assert_eq!(old.trees_per_class.len(), 3);
+        let ValidEstimator::GradientBoostingClassifier(new) =
+            load("1.9", "gradient_boosting_classifier_multiclass_str")
+        else {
+            panic!("not a classifier")
+        };
+        assert!(matches!(
+            new.init,
+            ClassifierInit::Prior { link: PriorLink::Logit { scipy_1_15: true }, eps, .. }
+                if eps == f64::EPSILON
+        ));
+        let ValidEstimator::TreeClassifier(tree) = load("1.3", "decision_tree_classifier_str")
+        else {
+            panic!("not a tree classifier")
+        };
+        assert_eq!(
+            tree.leaf_probability,
+            super::forest::LeafProbability::NormaliseCounts
+        );
+    }
 }

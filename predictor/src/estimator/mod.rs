@@ -17,10 +17,12 @@
 //! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
 pub mod gradient_boosting;
+pub mod gradient_boosting_classifier;
 pub mod linear;
 pub mod trees;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
+pub use gradient_boosting_classifier::GradientBoostingClassifier;
 pub use linear::LinearRegressor;
 pub use trees::{TreeClassifier, TreeRegressor};
 
@@ -89,6 +91,7 @@ pub enum Estimator {
     LinearRegressor(LinearRegressor),
     TreeRegressor(TreeRegressor),
     TreeClassifier(TreeClassifier),
+    GradientBoostingClassifier(GradientBoostingClassifier),
 }
 
 impl Estimator {
@@ -107,6 +110,9 @@ impl Estimator {
             ValidEstimator::TreeClassifier(trees) => {
                 Self::TreeClassifier(TreeClassifier::from_valid(trees))
             }
+            ValidEstimator::GradientBoostingClassifier(gbc) => {
+                Self::GradientBoostingClassifier(GradientBoostingClassifier::from_valid(gbc))
+            }
         }
     }
 
@@ -117,6 +123,7 @@ impl Estimator {
             Self::LinearRegressor(linear) => linear,
             Self::TreeRegressor(trees) => trees,
             Self::TreeClassifier(trees) => trees,
+            Self::GradientBoostingClassifier(gbc) => gbc,
         }
     }
 
