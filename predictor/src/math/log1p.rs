@@ -36,6 +36,18 @@ fn madd<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
 
 /// log(1 + x), bit-identical to glibc's `log1p` on CPUs with FMA and AVX2.
 pub fn log1p(x: f64) -> f64 {
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "fma")))]
+    if std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA, checked just above.
+        return unsafe { log1p_with_fma_instructions(x) };
+    }
+    log1p_algorithm::<true>(x)
+}
+
+/// The fused algorithm compiled with FMA instructions inline (the same bits as the library `fma`).
+#[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "fma")))]
+#[target_feature(enable = "fma")]
+fn log1p_with_fma_instructions(x: f64) -> f64 {
     log1p_algorithm::<true>(x)
 }
 
