@@ -352,3 +352,49 @@ fn cli_refusals_are_one_line() {
         "host: error: output predict_proba needs a classifier; model pipeline_standard_ridge is a regressor\n"
     );
 }
+
+/// A tree classifier's probabilities are scikit-learn's bits, so what the server and the
+/// CLI print parses back to exactly the golden's floats.
+#[test]
+fn tree_classifiers_served_and_scored_bit_for_bit() {
+    let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let zoo = zoo("sklearn-1.9/decision_tree_classifier_str");
+    let (_, proba) = zoo::f64_array(&zoo.golden["predict_proba"]);
+    let server = Server::start(&["--model", &zoo.path]);
+    let reply = server.post_json("/predict", &zoo.records("X"));
+    assert_eq!(reply.json(), json!({"prediction": zoo.golden["predict"]}));
+    let reply = server.post_json("/predict?output=predict_proba", &zoo.records("X"));
+    let answer = reply.json();
+    assert_eq!(
+        answer["classes"],
+        json!(["setosa", "versicolor", "virginica"])
+    );
+    assert_eq!(bits(&flat_floats(&answer["predict_proba"])), bits(&proba));
+    drop(server);
+
+    // Integer labels 3 and 7 (not their indices), through an imputer, from CSV.
+    let zoo = self::zoo("sklearn-1.9/pipeline_imputer_median_decision_tree_int");
+    let model = ["--model", zoo.path.as_str()];
+    let text = stdout_of_success(&host_predict(&model, &zoo.csv("X")));
+    assert_eq!(text, zoo.label_lines(&zoo.golden["predict"]));
+    assert!(text.lines().all(|l| l == "3" || l == "7"), "{text}");
+    let text = stdout_of_success(&host_predict(
+        &[&model[..], &["--output", "predict_proba"]].concat(),
+        &zoo.csv("X_nan"),
+    ));
+    let printed: Vec<f64> = text
+        .lines()
+        .flat_map(|l| {
+            l.split(',')
+                .map(|p| p.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (_, proba) = zoo::f64_array(&zoo.golden["nan_outputs"]["predict_proba"]);
+    assert_eq!(bits(&printed), bits(&proba));
+
+    // Empty cells routed by the tree itself (fitted on data with missing values).
+    let zoo = self::zoo("sklearn-1.9/decision_tree_classifier_nan");
+    let text = stdout_of_success(&host_predict(&["--model", &zoo.path], &zoo.csv("X_nan")));
+    assert_eq!(text, zoo.label_lines(&zoo.golden["nan_outputs"]["predict"]));
+}

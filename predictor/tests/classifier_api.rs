@@ -408,3 +408,77 @@ fn output_is_checked_against_the_model() {
     let bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
     assert_eq!(golden::bits(&answer["prediction"]), bits);
 }
+
+/// Tree classifiers answer scikit-learn's probabilities bit for bit, so through every
+/// route the printed floats are the golden's bits: string labels, integer labels that are
+/// not their indices (3, 7), a pipeline with an imputer, and trees that route NaN.
+#[test]
+fn tree_classifiers_answer_scikit_learns_bits_through_every_route() {
+    for (id, datatype) in [
+        (("sklearn-1.9", "decision_tree_classifier_str"), "BYTES"),
+        (
+            ("sklearn-1.9", "pipeline_imputer_median_decision_tree_int"),
+            "INT64",
+        ),
+        (("sklearn-1.9", "decision_tree_classifier_nan"), "INT64"),
+        (("sklearn-1.9", "random_forest_classifier_nan"), "INT64"),
+    ] {
+        let zoo = zoo(id);
+        let mut cases = vec![(
+            "X",
+            zoo.golden["predict"].clone(),
+            &zoo.golden["predict_proba"],
+        )];
+        if zoo.golden["nan_outputs"].is_object() {
+            let nan = &zoo.golden["nan_outputs"];
+            cases.push(("X_nan", nan["predict"].clone(), &nan["predict_proba"]));
+        }
+        for (key, labels, proba) in cases {
+            let (shape, values) = zoo::f64_array(proba);
+            let bits: Vec<u64> = values.iter().map(|x| x.to_bits()).collect();
+            let records = zoo.records(key);
+            let answer = zoo.ok("POST", "/predict", "", &records);
+            assert_eq!(answer["prediction"], labels, "{id:?} {key}");
+            let answer = zoo.ok("POST", "/predict", "output=predict_proba", &records);
+            assert_eq!(answer["classes"], zoo.golden["classes"], "{id:?}");
+            assert_eq!(rows_bits(&answer["predict_proba"]), bits, "{id:?} {key}");
+
+            let body = zoo.infer_body(key, &["predict", "predict_proba"]);
+            let answer = zoo.ok("POST", &zoo.infer_path(), "", &body);
+            let outputs = &answer["outputs"];
+            assert_eq!(outputs[0]["datatype"], datatype, "{id:?}");
+            assert_eq!(outputs[0]["data"], labels, "{id:?} {key}");
+            assert_eq!(outputs[1]["shape"], json!(shape), "{id:?}");
+            assert_eq!(golden::bits(&outputs[1]["data"]), bits, "{id:?} {key}");
+        }
+    }
+}
+
+#[test]
+fn integer_labels_are_the_labels_not_their_indices() {
+    let zoo = zoo(("sklearn-1.9", "pipeline_imputer_median_decision_tree_int"));
+    assert_eq!(zoo.golden["classes"], json!([3, 7]));
+    let answer = zoo.ok("POST", "/predict", "", &zoo.records("X"));
+    let labels = answer["prediction"].as_array().unwrap();
+    assert!(labels.contains(&json!(3)) && labels.contains(&json!(7)));
+    assert!(labels.iter().all(|l| *l == json!(3) || *l == json!(7)));
+}
+
+#[test]
+fn trees_of_scikit_learn_1_0_refuse_missing_values() {
+    let zoo = zoo(("sklearn-1.0", "decision_tree_classifier_str"));
+    assert!(zoo.golden["nan_rejected"]
+        .as_str()
+        .unwrap()
+        .contains("Input contains NaN"));
+    let (status, message) = zoo.error("POST", "/predict", "", &zoo.records("X_nan"));
+    assert_eq!(status, 422);
+    assert!(
+        message.starts_with("row 0: value for ")
+            && message.ends_with(
+                " is missing, and this model does not take missing values \
+                 (scikit-learn refuses NaN in its input)"
+            ),
+        "{message}"
+    );
+}
