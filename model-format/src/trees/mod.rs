@@ -617,4 +617,23 @@ mod tests {
             super::forest::LeafProbability::NormaliseCounts
         );
     }
+
+    #[test]
+    fn only_a_boosted_regressor_without_steps_embeds_as_statics() {
+        let options = crate::embed::EmbedOptions::for_target("x86_64", "linux");
+        let parse = |line, name| {
+            let bytes = serde_json::to_vec(&zoo(line, name)).unwrap();
+            crate::ModelFile::parse(&bytes).unwrap()
+        };
+        let plain = parse("1.9", "gradient_boosting_squared_error");
+        assert!(crate::embed::render(&plain, &options).is_ok());
+        let piped = parse(
+            "1.9",
+            "pipeline_imputer_most_frequent_minmax_gradient_boosting",
+        );
+        let err = crate::embed::render(&piped, &options).unwrap_err();
+        assert!(err.message().contains("without preprocessing steps"));
+        let forest = parse("1.9", "random_forest_regressor");
+        assert!(crate::embed::render(&forest, &options).is_err());
+    }
 }
