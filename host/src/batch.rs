@@ -1,19 +1,29 @@
 //! `host predict`: batch scoring from a file or stdin. A /predict JSON payload prints the
-//! JSON response; a CSV with a header row (columns matched by name) prints one
-//! prediction per line.
+//! JSON response (as `POST /predict?output=...` answers it); a CSV with a header row
+//! (columns matched by name, an empty cell a missing value) prints one line per row: the
+//! value or class label, or with `--output predict_proba` the K class probabilities
+//! comma-separated in the model's `classes` order.
 
 use std::io::Read;
 use std::path::Path;
 
 use csv_rows::rows_from_csv;
-use predictor::{payload, Model, PredictError, Scaling};
+use predictor::payload::{self, Output};
+use predictor::{Label, Model, PredictError, Predictions, Scaling};
 
 use crate::error::HostError;
 
-/// Reads the input and returns what to print.
-pub fn run(model: &Model, scaling: Scaling, input: &Path) -> Result<String, HostError> {
+/// Reads the input and returns what to print for `output` (`predict` or
+/// `predict_proba`).
+pub fn run(
+    model: &Model,
+    scaling: Scaling,
+    output: &str,
+    input: &Path,
+) -> Result<String, HostError> {
+    let output = Output::for_model(Some(output), model)?;
     let bytes = read_input(input)?;
-    Ok(predict_text(model, scaling, &bytes)?)
+    Ok(predict_output_text(model, scaling, output, &bytes)?)
 }
 
 fn read_input(input: &Path) -> Result<Vec<u8>, HostError> {
@@ -31,31 +41,78 @@ fn read_input(input: &Path) -> Result<Vec<u8>, HostError> {
     }
 }
 
-/// JSON when the first non-blank byte opens an object or array, CSV otherwise.
+/// `predict_output_text` for `Output::Predict`.
 pub fn predict_text(model: &Model, scaling: Scaling, bytes: &[u8]) -> Result<String, PredictError> {
+    predict_output_text(model, scaling, Output::Predict, bytes)
+}
+
+/// What `host predict` prints for `bytes`: JSON when the first non-blank byte opens an
+/// object or array, CSV otherwise.
+pub fn predict_output_text(
+    model: &Model,
+    scaling: Scaling,
+    output: Output,
+    bytes: &[u8],
+) -> Result<String, PredictError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{') | Some(b'[')) {
         let rows = payload::decode(bytes, model, usize::MAX)?;
-        let predictions = model.predict(rows.view(), scaling)?;
-        let mut text = String::from_utf8(payload::encode(&predictions)).expect("JSON is UTF-8");
+        let predictions = payload::predict(model, rows.view(), scaling, output)?;
+        let body = payload::encode_predictions(model, &predictions);
+        let mut text = String::from_utf8(body).expect("JSON is UTF-8");
         text.push('\n');
         Ok(text)
     } else {
         let rows = rows_from_csv(model, bytes)?;
-        let predictions = model.predict_flat(&rows, scaling)?;
-        let mut text = String::with_capacity(predictions.len() * 20);
-        for p in predictions {
-            text.push_str(&serde_json::to_string(&p).expect("finite floats serialize"));
-            text.push('\n');
-        }
-        Ok(text)
+        let predictions = model.predict_batch(&rows, scaling, output == Output::PredictProba)?;
+        Ok(lines(model, &predictions))
     }
+}
+
+/// One line per row: a value, a label (strings as they are, numbers and booleans as JSON
+/// prints them), or the row's probabilities comma-separated.
+fn lines(model: &Model, predictions: &Predictions) -> String {
+    let float = |x: &f64| serde_json::to_string(x).expect("a float serializes");
+    let mut text = String::new();
+    match predictions {
+        Predictions::Values(values) => {
+            for value in values {
+                text.push_str(&float(value));
+                text.push('\n');
+            }
+        }
+        Predictions::Classes {
+            proba: Some(proba), ..
+        } => {
+            for row in proba.chunks(model.classes().len().max(1)) {
+                let row: Vec<String> = row.iter().map(float).collect();
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+        }
+        Predictions::Classes { labels, .. } => {
+            for &label in labels {
+                match usize::try_from(label)
+                    .ok()
+                    .and_then(|i| model.classes().get(i))
+                {
+                    Some(Label::Str(s)) => text.push_str(s),
+                    Some(other) => {
+                        text.push_str(&serde_json::to_string(other).expect("a label serializes"))
+                    }
+                    None => {}
+                }
+                text.push('\n');
+            }
+        }
+    }
+    text
 }
 
 mod csv_rows {
     //! CSV to row-major values in model order: the header matched to the model's
     //! features and each cell read as the /predict payload reads a numeric string
-    //! (`predictor::columns`).
+    //! (`predictor::columns`); an empty cell is a missing value (NaN).
     use predictor::columns;
     use predictor::{Model, PredictError};
 
@@ -75,6 +132,11 @@ mod csv_rows {
                 record.map_err(|e| PredictError::WrongShape(format!("CSV row {i}: {e}")))?;
             for (k, column) in position.iter().zip(&features) {
                 let cell = record.get(*k).unwrap_or("");
+                if cell.is_empty() {
+                    // A missing value, for the model pipeline to take or refuse.
+                    rows.push(f64::NAN);
+                    continue;
+                }
                 let value =
                     columns::text_cell(cell).map_err(|reason| PredictError::InvalidCell {
                         row: i.to_string(),
@@ -122,10 +184,19 @@ mod tests {
             not_finite.unwrap_err(),
             "row 0: value for RM is not a finite number (got \"inf\")"
         );
-        let empty = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,,296,15.3,396.9,4.98\n");
+        let not_a_number = csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,six,296,15.3,396.9,4.98\n");
+        assert_eq!(
+            not_a_number.unwrap_err(),
+            "row 0: value for RM is not a number (got \"six\")"
+        );
+        // An empty cell is a missing value, which the Boston model refuses.
+        let empty = csv(
+            "CHAS,RM,TAX,PTRATIO,B,LSTAT\n0,6.575,296,15.3,396.9,4.98\n0, ,296,15.3,396.9,4.98\n",
+        );
         assert_eq!(
             empty.unwrap_err(),
-            "row 0: value for RM is not a number (got \"\")"
+            "row 1: value for RM is missing, and this model does not take missing values \
+             (scikit-learn refuses NaN in its input)"
         );
         assert_eq!(
             csv("CHAS,RM,TAX,PTRATIO,B,LSTAT\n").unwrap_err(),

@@ -29,7 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API (the default command).
     Serve(ServeArgs),
-    /// Predict a /predict JSON payload or a CSV with a header row; prints the predictions.
+    /// Predict a /predict JSON payload or a CSV with a header row (an empty cell is a
+    /// missing value); prints the JSON response, or one line per CSV row.
     Predict(PredictArgs),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not (for container
     /// HEALTHCHECKs in images without a shell or curl).
@@ -117,6 +118,10 @@ impl HealthcheckArgs {
 pub struct PredictArgs {
     #[command(flatten)]
     pub model: ModelArgs,
+    /// What to print: predict (values or class labels) or, for a classifier,
+    /// predict_proba (each row's class probabilities, in the model's classes order).
+    #[arg(long, default_value = "predict", value_parser = ["predict", "predict_proba"])]
+    pub output: String,
     /// Input file, or - for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,

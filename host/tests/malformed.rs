@@ -82,7 +82,7 @@ fn cases() -> Vec<Case> {
         case("duplicate row key", "POST", "/predict", r#"{"CHAS":{"0":0,"0":1},"RM":{"0":6},"TAX":{"0":1},"PTRATIO":{"0":1},"B":{"0":1},"LSTAT":{"0":1}}"#, 422, "\"0\" appears twice"),
         case("unknown column", "POST", "/predict", r#"[{"CHAS":0,"RM":6,"TAX":1,"PTRATIO":1,"B":1,"LSTAT":1,"ZN":0}]"#, 422, "unknown column \"ZN\""),
         case("missing column", "POST", "/predict", r#"[{"CHAS":0,"RM":6,"TAX":1,"PTRATIO":1,"B":1}]"#, 422, "LSTAT is missing"),
-        case("null cell", "POST", "/predict", r#"[{"CHAS":null,"RM":6,"TAX":1,"PTRATIO":1,"B":1,"LSTAT":1}]"#, 422, "is null"),
+        case("null cell", "POST", "/predict", r#"[{"CHAS":null,"RM":6,"TAX":1,"PTRATIO":1,"B":1,"LSTAT":1}]"#, 422, "row 0: value for CHAS is missing, and this model does not take missing values"),
         case("bare scalar", "POST", "/predict", "5", 422, "got a number"),
         case("empty object", "POST", "/predict", "{}", 422, "no rows"),
         case("empty list", "POST", "/predict", "[]", 422, "no rows"),

@@ -13,6 +13,13 @@ use crate::hist_gradient_boosting::{
 use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
 use crate::logistic::{LogisticRegressionFile, ValidLogisticRegression};
 use crate::sklearn_version::SklearnVersion;
+use crate::trees::boosting::{
+    GradientBoostingClassifierFile, GradientBoostingRegressorFile, ValidGradientBoostingClassifier,
+};
+use crate::trees::forest::{
+    DecisionTreeClassifierFile, DecisionTreeRegressorFile, ForestClassifierFile,
+    ForestRegressorFile, ValidTreeClassifier, ValidTreeRegressor,
+};
 use crate::ModelError;
 
 /// What a version 2 estimator is validated against.
@@ -35,6 +42,12 @@ pub enum EstimatorFileV2 {
     HistGradientBoostingRegressor(HistGradientBoostingFile),
     HistGradientBoostingClassifier(HistGradientBoostingFile),
     LogisticRegression(LogisticRegressionFile),
+    DecisionTreeRegressor(DecisionTreeRegressorFile),
+    DecisionTreeClassifier(DecisionTreeClassifierFile),
+    ForestRegressor(ForestRegressorFile),
+    ForestClassifier(ForestClassifierFile),
+    GradientBoostingRegressor(GradientBoostingRegressorFile),
+    GradientBoostingClassifier(GradientBoostingClassifierFile),
 }
 
 impl EstimatorFileV2 {
@@ -52,6 +65,25 @@ impl EstimatorFileV2 {
             Self::LogisticRegression(file) => file
                 .validate(context)
                 .map(ValidEstimator::LogisticRegression),
+            Self::DecisionTreeRegressor(file) => {
+                file.validate(context).map(ValidEstimator::TreeRegressor)
+            }
+            Self::DecisionTreeClassifier(file) => {
+                file.validate(context).map(ValidEstimator::TreeClassifier)
+            }
+            Self::ForestRegressor(file) => {
+                file.validate(context).map(ValidEstimator::TreeRegressor)
+            }
+            Self::ForestClassifier(file) => {
+                file.validate(context).map(ValidEstimator::TreeClassifier)
+            }
+            // Version 2's regressor has version 1's arithmetic and validated form.
+            Self::GradientBoostingRegressor(file) => {
+                file.validate(context).map(ValidEstimator::GradientBoosting)
+            }
+            Self::GradientBoostingClassifier(file) => file
+                .validate(context)
+                .map(ValidEstimator::GradientBoostingClassifier),
         }
     }
 }
@@ -66,12 +98,19 @@ pub enum EstimatorFile {
 /// An estimator that passed its kind's validation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidEstimator {
-    /// Version 1's squared-error regressor (the Boston model).
+    /// A gradient-boosting regressor: version 1's squared-error one (the Boston model), and
+    /// version 2's of every loss and init (`trees::boosting`).
     GradientBoosting(ValidGradientBoosting),
     LinearRegressor(ValidLinearRegressor),
     HistGradientBoostingRegressor(ValidHistGradientBoostingRegressor),
     HistGradientBoostingClassifier(ValidHistGradientBoostingClassifier),
     LogisticRegression(ValidLogisticRegression),
+    /// A decision tree or forest regressor (`trees::forest`).
+    TreeRegressor(ValidTreeRegressor),
+    /// A decision tree or forest classifier (`trees::forest`).
+    TreeClassifier(ValidTreeClassifier),
+    /// A gradient-boosting classifier (`trees::boosting`).
+    GradientBoostingClassifier(ValidGradientBoostingClassifier),
 }
 
 impl ValidEstimator {
@@ -86,10 +125,12 @@ impl ValidEstimator {
     /// A classifier's number of classes; `None` for a regressor.
     pub fn n_classes(&self) -> Option<usize> {
         match self {
-            Self::GradientBoosting(_) | Self::LinearRegressor(_) => None,
+            Self::GradientBoosting(_) | Self::LinearRegressor(_) | Self::TreeRegressor(_) => None,
             Self::HistGradientBoostingRegressor(_) => None,
             Self::HistGradientBoostingClassifier(hgb) => Some(hgb.n_classes),
             Self::LogisticRegression(logistic) => Some(logistic.n_classes),
+            Self::TreeClassifier(trees) => Some(trees.n_classes),
+            Self::GradientBoostingClassifier(gbc) => Some(gbc.n_classes),
         }
     }
 }

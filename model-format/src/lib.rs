@@ -29,6 +29,7 @@ mod model;
 pub mod preprocessing;
 pub mod sklearn_version;
 pub mod tree;
+pub mod trees;
 
 pub use error::ModelError;
 pub use estimator::{EstimatorContext, EstimatorFile, EstimatorFileV2, ValidEstimator};

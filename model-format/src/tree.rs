@@ -15,6 +15,9 @@ pub struct Node {
     pub left: u32,
     pub right: u32,
     pub value: f64,
+    /// Where a NaN goes at this split (scikit-learn >= 1.3's `missing_go_to_left`): only
+    /// version 2 trees that take missing values set it; it sits in the struct's padding.
+    pub missing_left: bool,
 }
 
 impl Node {
@@ -27,6 +30,15 @@ impl Node {
             left,
             right,
             value,
+            missing_left: false,
+        }
+    }
+
+    /// The same node sending a NaN left (`true`) or right at its split.
+    pub const fn with_missing_left(self, missing_left: bool) -> Node {
+        Node {
+            missing_left,
+            ..self
         }
     }
 
@@ -38,6 +50,7 @@ impl Node {
             left,
             right,
             value: 0.0,
+            missing_left: false,
         }
     }
 
@@ -49,6 +62,7 @@ impl Node {
             left: LEAF,
             right: LEAF,
             value,
+            missing_left: false,
         }
     }
 
@@ -69,4 +83,49 @@ pub fn leaf_value(nodes: &[Node], root: u32, row: &[f32]) -> f64 {
         node = &nodes[if go_left { node.left } else { node.right } as usize];
     }
     node.value
+}
+
+/// The global index of the leaf one row reaches in the tree rooted at `root`, the row cast
+/// to float32 (scikit-learn's `Tree.apply`): a NaN goes where the split's `missing_left`
+/// says, any other value left when `f64(x) <= threshold`.
+///
+/// `nodes` must be validated (children after their parent, inside the array), which
+/// guarantees the walk ends.
+#[inline]
+pub fn leaf_index(nodes: &[Node], root: u32, row: &[f32]) -> usize {
+    let mut index = root as usize;
+    let mut node = &nodes[index];
+    while !node.is_leaf() {
+        let x = row[node.feature as usize];
+        let go_left = f64::from(x) <= node.threshold || (x.is_nan() && node.missing_left);
+        index = if go_left { node.left } else { node.right } as usize;
+        node = &nodes[index];
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_flag_fits_in_the_padding() {
+        assert_eq!(core::mem::size_of::<Node>(), 32);
+    }
+
+    #[test]
+    fn nan_follows_the_flag_and_everything_else_the_threshold() {
+        // 0: x0 <= 0.5 ? 1 : 2, NaN left.
+        let nodes = [
+            Node::split(0, 0.5, 1, 2).with_missing_left(true),
+            Node::leaf(1.0),
+            Node::leaf(2.0),
+        ];
+        assert_eq!(leaf_index(&nodes, 0, &[0.5]), 1);
+        assert_eq!(leaf_index(&nodes, 0, &[0.6]), 2);
+        assert_eq!(leaf_index(&nodes, 0, &[f32::NAN]), 1);
+        assert_eq!(leaf_index(&nodes, 0, &[f32::INFINITY]), 2);
+        let right = [nodes[0].with_missing_left(false), nodes[1], nodes[2]];
+        assert_eq!(leaf_index(&right, 0, &[f32::NAN]), 2);
+    }
 }

@@ -8,8 +8,8 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::error::PredictError;
-use crate::model::Model;
-use crate::payload;
+use crate::model::{Model, Predictions};
+use crate::payload::{self, Output};
 use crate::scaler::Scaling;
 use crate::v2;
 
@@ -279,17 +279,25 @@ impl<'m> Service<'m> {
     fn infer(&self, req: &Request<'_>) -> Response {
         let route = Route::V2Infer.label();
         match self.try_infer(req) {
-            Ok((id, predictions)) => {
-                let body = v2::encode_infer(self.model, id.as_deref(), &predictions);
+            Ok((request, predictions)) => {
+                let body = v2::encode_infer_outputs(
+                    self.model,
+                    request.id.as_deref(),
+                    &predictions,
+                    &request.outputs,
+                );
                 let mut response = Response::new(200, JSON, body, route);
-                response.rows = predictions.len();
+                response.rows = request.rows.nrows();
                 response
             }
             Err(err) => Response::from_error(&err, route),
         }
     }
 
-    fn try_infer(&self, req: &Request<'_>) -> Result<(Option<String>, Vec<f64>), PredictError> {
+    fn try_infer(
+        &self,
+        req: &Request<'_>,
+    ) -> Result<(v2::InferRequest, Predictions), PredictError> {
         // V2 clients (Triton's among them) may send JSON without a Content-Type.
         if req.content_type.is_some() {
             require_json(req.content_type)?;
@@ -300,8 +308,8 @@ impl<'m> Service<'m> {
             Some(value) => value.parse()?,
             None => self.options.default_scaling,
         };
-        let predictions = v2::predict(self.model, &request, scaling)?;
-        Ok((request.id, predictions))
+        let predictions = v2::infer(self.model, &request, scaling)?;
+        Ok((request, predictions))
     }
 
     fn home(&self) -> Response {
@@ -322,20 +330,30 @@ impl<'m> Service<'m> {
     fn predict(&self, req: &Request<'_>) -> Response {
         let route = Route::Predict.label();
         match self.try_predict(req) {
-            Ok(predictions) => {
-                let mut response = Response::new(200, JSON, payload::encode(&predictions), route);
-                response.rows = predictions.len();
+            Ok((rows, predictions)) => {
+                let body = payload::encode_predictions(self.model, &predictions);
+                let mut response = Response::new(200, JSON, body, route);
+                response.rows = rows;
                 response
             }
             Err(err) => Response::from_error(&err, route),
         }
     }
 
-    fn try_predict(&self, req: &Request<'_>) -> Result<Vec<f64>, PredictError> {
+    /// The rows predicted and what the model answered for them.
+    fn try_predict(&self, req: &Request<'_>) -> Result<(usize, Predictions), PredictError> {
         require_json(req.content_type)?;
         let scaling = self.scaling(req.query)?;
+        let output = self.output(req.query)?;
         let rows = payload::decode(req.body, self.model, self.options.max_rows)?;
-        self.model.predict(rows.view(), scaling)
+        let predictions = payload::predict(self.model, rows.view(), scaling, output)?;
+        Ok((rows.nrows(), predictions))
+    }
+
+    /// The `output` query parameter (`predict`, the default, or `predict_proba` for a
+    /// classifier), checked against the model.
+    pub fn output(&self, query: &str) -> Result<Output, PredictError> {
+        Output::for_model(query_param(query, "output"), self.model)
     }
 
     /// The `scaling` query parameter, or the service default.

@@ -48,9 +48,10 @@ pub struct Model {
 
 impl Model {
     /// The model compiled into this build (the Boston housing model unless
-    /// `EDGE_PREDICTOR_MODEL` named another file at build time). Nothing is parsed.
+    /// `EDGE_PREDICTOR_MODEL` named another file at build time): statics for version 1's
+    /// gradient boosting, else the file parsed on the first call (`embedded`).
     pub fn embedded() -> &'static Model {
-        &crate::embedded::EMBEDDED_MODEL
+        crate::embedded::model()
     }
 
     /// Loads and validates a model file (format: model_data/README.md).

@@ -1,7 +1,9 @@
 //! The `POST /predict` wire format of the original service: pandas' "columns" orientation
 //! `{"COL": {"rowkey": value}}`, a list of records `[{"COL": value}]`, columns as lists
 //! `{"COL": [value, ...]}`, or bare rows in model column order `[[v, ...]]`; and its
-//! response `{"prediction": [...]}`.
+//! response: `{"prediction": [...]}` (a regressor's values or a classifier's labels), or
+//! with `?output=predict_proba` `{"predict_proba": [[p, ...], ...], "classes": [...]}`.
+//! A `null` cell is a missing value (NaN), which the model pipeline takes or refuses.
 //!
 //! Unlike the original, columns are matched by name (any order), and anything it would
 //! have crashed on is refused with a message naming the column and row. Rows keep the
@@ -15,14 +17,166 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Display;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
+
+use model_format::Label;
 
 use crate::columns;
 use crate::error::PredictError;
 use crate::json::Json;
-use crate::model::Model;
+use crate::model::{Model, Predictions};
 use crate::number::{self, DecimalValue};
+use crate::scaler::Scaling;
+
+/// What a request asks the model for, as scikit-learn names it: `predict` (values or
+/// class labels) or, for a classifier, `predict_proba` (every class's probability).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Output {
+    #[default]
+    Predict,
+    PredictProba,
+}
+
+impl Output {
+    /// Every output name, in the order they are listed.
+    pub const NAMES: [&'static str; 2] = ["predict", "predict_proba"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Output::Predict => "predict",
+            Output::PredictProba => "predict_proba",
+        }
+    }
+
+    /// The output called `name`, if there is one (for any model).
+    pub fn named(name: &str) -> Option<Output> {
+        match name {
+            "predict" => Some(Output::Predict),
+            "predict_proba" => Some(Output::PredictProba),
+            _ => None,
+        }
+    }
+
+    /// The outputs `model` has: `predict`, and `predict_proba` for a classifier.
+    pub fn of(model: &Model) -> &'static [Output] {
+        if model.is_classifier() {
+            &[Output::Predict, Output::PredictProba]
+        } else {
+            &[Output::Predict]
+        }
+    }
+
+    /// The `output` a request names (`None`: `predict`), refusing a name that is not an
+    /// output and `predict_proba` for a regressor (`PredictError::InvalidParameter`).
+    pub fn for_model(value: Option<&str>, model: &Model) -> Result<Output, PredictError> {
+        let Some(value) = value else {
+            return Ok(Output::Predict);
+        };
+        match Output::named(value) {
+            None => Err(PredictError::InvalidParameter(format!(
+                "unknown output {value:?}; use predict or predict_proba"
+            ))),
+            Some(Output::PredictProba) if !model.is_classifier() => {
+                Err(PredictError::InvalidParameter(format!(
+                    "output predict_proba needs a classifier; model {} is a regressor",
+                    model.name()
+                )))
+            }
+            Some(output) => Ok(output),
+        }
+    }
+}
+
+/// Predicts a decoded batch (`decode`) for `output`: a regressor's values, or a
+/// classifier's labels (with their probabilities for `Output::PredictProba`).
+pub fn predict(
+    model: &Model,
+    rows: ArrayView2<'_, f64>,
+    scaling: Scaling,
+    output: Output,
+) -> Result<Predictions, PredictError> {
+    let proba = output == Output::PredictProba;
+    match rows.as_slice() {
+        Some(flat) => model.predict_batch(flat, scaling, proba),
+        None => model.predict_batch(&rows.iter().copied().collect::<Vec<_>>(), scaling, proba),
+    }
+}
+
+/// The response body for what `predict` answered: `{"prediction": [value, ...]}` for a
+/// regressor (as `encode`), `{"prediction": [label, ...]}` for a classifier (labels as
+/// the model's `classes` hold them: JSON numbers, strings or booleans), or
+/// `{"predict_proba": [[p, ...], ...], "classes": [...]}` when probabilities were asked
+/// for. Every float is printed so it parses back to the same float64.
+pub fn encode_predictions(model: &Model, predictions: &Predictions) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct LabelsResponse<'a> {
+        prediction: Labels<'a>,
+    }
+    #[derive(Serialize)]
+    struct ProbaResponse<'a> {
+        predict_proba: ProbaRows<'a>,
+        classes: &'a [Label],
+    }
+    let classes = model.classes();
+    match predictions {
+        Predictions::Values(values) => return encode(values),
+        Predictions::Classes {
+            labels,
+            proba: None,
+        } => serde_json::to_vec(&LabelsResponse {
+            prediction: Labels {
+                indices: labels,
+                classes,
+            },
+        }),
+        Predictions::Classes {
+            proba: Some(proba), ..
+        } => serde_json::to_vec(&ProbaResponse {
+            predict_proba: ProbaRows {
+                values: proba,
+                width: classes.len(),
+            },
+            classes,
+        }),
+    }
+    .unwrap_or_default()
+}
+
+/// Class indices serialized as the labels they stand for.
+pub(crate) struct Labels<'a> {
+    pub(crate) indices: &'a [u32],
+    pub(crate) classes: &'a [Label],
+}
+
+impl Serialize for Labels<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.indices.len()))?;
+        for &i in self.indices {
+            // An estimator answers indices below K; were one not, it prints as null.
+            seq.serialize_element(&usize::try_from(i).ok().and_then(|i| self.classes.get(i)))?;
+        }
+        seq.end()
+    }
+}
+
+/// Row-major probabilities (`width` per row) serialized as one array per row.
+struct ProbaRows<'a> {
+    values: &'a [f64],
+    width: usize,
+}
+
+impl Serialize for ProbaRows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let width = self.width.max(1);
+        let mut seq = serializer.serialize_seq(Some(self.values.len() / width))?;
+        for row in self.values.chunks(width) {
+            seq.serialize_element(row)?;
+        }
+        seq.end()
+    }
+}
 
 /// Decodes a /predict body into a batch (rows x model features, model order),
 /// refusing more than `max_rows` rows.
@@ -307,13 +461,17 @@ impl Table<'_> {
             let j = columns::feature_of(self.model, column)?;
             out[(i, j)] = self.cell_value(cell, i, j)?;
         }
+        // Unique names that are all features: fewer than the features leaves one out (a
+        // null cell is NaN too, so the names say which, not the values).
         if cells.len() != self.model.n_features() {
-            let j = (0..self.model.n_features())
-                .find(|j| out[(i, *j)].is_nan())
-                .expect("fewer cells than features leaves one unset");
+            let missing = self
+                .model
+                .features()
+                .find(|feature| !cells.iter().any(|(name, _)| name == feature))
+                .unwrap_or_default();
             return Err(PredictError::MissingCell {
                 row: i.to_string(),
-                column: self.model.feature(j).to_string(),
+                column: missing.to_string(),
             });
         }
         Ok(())
@@ -341,7 +499,7 @@ impl Table<'_> {
     }
 
     /// One value as the original's `astype(float)` reads it: numbers, numeric strings
-    /// and booleans; the result must be finite.
+    /// and booleans, which must be finite; `null` is a missing value (NaN).
     fn cell_value(&self, cell: &Json, row: impl Display, j: usize) -> Result<f64, PredictError> {
         let invalid = |reason: String| PredictError::InvalidCell {
             row: row.to_string(),
@@ -361,7 +519,9 @@ impl Table<'_> {
             }
             Json::Bool(b) => Ok(f64::from(u8::from(*b))),
             Json::String(s) => columns::text_cell_with(s, self.decimal).map_err(invalid),
-            Json::Null => Err(invalid("is null".to_string())),
+            // A missing value: the model's imputer or estimator takes it, or the pipeline
+            // refuses it naming this cell (`Model::predict_batch`).
+            Json::Null => Ok(f64::NAN),
             other => Err(invalid(format!("is {}, not a number", other.kind()))),
         }
     }

@@ -188,7 +188,12 @@ fn bad_cells_name_row_and_column() {
             r#"{{"CHAS":[0,0],"RM":[6.5,{value}],"TAX":[296,296],"PTRATIO":[15,15],"B":[396,396],"LSTAT":[5,5]}}"#
         )
     };
-    assert_error(&cell("null"), 422, &["row 1: value for RM is null"]);
+    // null is a missing value, which the Boston model refuses as scikit-learn does.
+    assert_error(
+        &cell("null"),
+        422,
+        &["row 1: value for RM is missing, and this model does not take missing values"],
+    );
     assert_error(
         &cell(r#""abc""#),
         422,

@@ -353,7 +353,9 @@ fn bad_infer_requests_name_the_problem() {
         (tensor("[2,6]", "FP64", &format!("[{row}]")), 400, "needs 12 values, data holds 6"),
         (tensor("[1,6]", "FP64", &format!("[{row}, 1]")), 400, "needs 6 values, data holds 7"),
         (tensor("[1,6]", "FP64", "[0,1,2,3,4,\"5\"]"), 400, "holds a string"),
-        (tensor("[1,6]", "FP64", "[0,1,2,3,4,null]"), 400, "holds null"),
+        // null is a missing value, which the Boston model refuses as scikit-learn does.
+        (tensor("[1,6]", "FP64", "[0,1,2,3,4,null]"), 400, "row 0: value for LSTAT is missing, and this model does not take missing values"),
+        (tensor("[1,6]", "FP32", "[0,1,2,3,4,null]"), 400, "row 0: value for LSTAT is missing"),
         (tensor("[1,6]", "FP64", "[0,1,2,3,4,true]"), 400, "holds a boolean"),
         (tensor("[1,6]", "FP64", "[0,1,2,3,4,{\"a\":1}]"), 400, "holds an object"),
         (tensor("[1,6]", "FP64", "[0,1,2,3,4,NaN]"), 400, "not valid JSON"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the edge component: the `predictor-spin` crate (spin/) for wasm32-wasip1 with
 # spin.toml's own build command (what `spin build` makes), then adapts it with wasmtime's
-# preview1 proxy adapter into a plain wasi:http component that `jco serve` / `wasmtime serve`
-# run without Spin.
+# preview1 reactor adapter (wasi:filesystem included, for `MODEL_FILE`) into a plain
+# wasi:http component that `jco serve` / `wasmtime serve` run without Spin.
 # usage: scripts/build/edge.sh   (prints the component's path on stdout)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,9 +30,9 @@ bash -c "$build_command" >&2
 module="$target_dir/${source_path#target/}"
 [ -f "$module" ] || { echo "spin.toml's source $source_path was not built ($module is missing)" >&2; exit 1; }
 
-cargo run -q --release -p wasi-adapter -- "$out_dir/wasi_snapshot_preview1.proxy.wasm" >&2
+cargo run -q --release -p wasi-adapter -- "$out_dir/wasi_snapshot_preview1.reactor.wasm" >&2
 component="$out_dir/predictor.component.wasm"
 "${JCO[@]}" new "$module" \
-    --adapt "wasi_snapshot_preview1=$out_dir/wasi_snapshot_preview1.proxy.wasm" \
+    --adapt "wasi_snapshot_preview1=$out_dir/wasi_snapshot_preview1.reactor.wasm" \
     -o "$component" >&2
 echo "$component"

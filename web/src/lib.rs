@@ -1,6 +1,7 @@
 //! The browser / Node module (wasm32-unknown-unknown + wasm-bindgen, packed into web/pkg/ by
 //! scripts/build/web.sh): the core's `/predict` codec and row API as JavaScript functions,
-//! same bits and same error messages as the server.
+//! same bits and same error messages as the server. The functions here serve the embedded
+//! model; `loadModel(bytes)` (`loaded`) gives a `Model` object for any model file.
 //!
 //! A payload is read straight from the JavaScript value into the server's JSON tree
 //! (`js_json`; JS numbers are float64, so no bits are lost) and then decoded by the
@@ -19,16 +20,44 @@ use predictor::payload;
 use predictor::{Model, PredictError, Scaling};
 
 mod js_json;
+mod loaded;
+
+pub use loaded::{load_model, LoadedModel};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-/** How to standardise the inputs (the server's `?scaling=`); default "training". */
+/** How to standardise the inputs (the server's `?scaling=`); default "training". For a
+ * loaded model's `predict`, also what to answer (the server's `?output=`): default "predict". */
 export interface PredictOptions {
   scaling?: "training" | "per-request";
+  output?: "predict" | "predict_proba";
 }
-/** What `predict` returns: one float per row, as `POST /predict` answers. */
+/** A classifier's class label, as its `classes_` holds it. */
+export type Label = number | string | boolean;
+/** What `predict` returns: one float (a regressor) or one class label (a classifier) per
+ * row, as `POST /predict` answers. */
 export interface Prediction {
-  prediction: number[];
+  prediction: number[] | Label[];
+}
+/** A classifier's `predict` with `output: "predict_proba"`: K probabilities per row, in
+ * `classes` order, as `POST /predict?output=predict_proba` answers. */
+export interface ProbaPrediction {
+  predict_proba: number[][];
+  classes: Label[];
+}
+/** A loaded model (`Model.info()`). */
+export interface LoadedModelInfo {
+  name: string;
+  version: string;
+  description: string;
+  target: string | null;
+  features: string[];
+  /** The class labels in `classes_` order; empty for a regressor. */
+  classes: Label[];
+  /** The estimator's kind, as the model file names it (`random_forest_classifier`, ...). */
+  kind: string;
+  /** The scikit-learn version that pickled the model (null for a version 1 file). */
+  sklearnVersion: string | null;
 }
 /** The embedded model. */
 export interface ModelInfo {
@@ -43,21 +72,30 @@ export interface ModelInfo {
 "#;
 
 /// `options.scaling`, or the default.
-fn scaling(options: Option<js_sys::Object>) -> Result<Scaling, JsError> {
-    let Some(options) = options else {
-        return Ok(Scaling::default());
-    };
-    let value = js_sys::Reflect::get(&options, &JsValue::from_str("scaling"))
-        .map_err(|_| JsError::new("options: cannot read options.scaling"))?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(Scaling::default());
-    }
-    let Some(name) = value.as_string() else {
-        return Err(JsError::new(
+fn scaling(options: Option<&js_sys::Object>) -> Result<Scaling, JsError> {
+    match option_string(options, "scaling") {
+        Ok(None) => Ok(Scaling::default()),
+        Ok(Some(name)) => name.parse().map_err(js_error),
+        Err(_) => Err(JsError::new(
             "options: scaling must be a string, \"training\" or \"per-request\"",
-        ));
+        )),
+    }
+}
+
+/// `options[name]` if it is set (not undefined or null); an error if it is not a string.
+fn option_string(options: Option<&js_sys::Object>, name: &str) -> Result<Option<String>, JsError> {
+    let Some(options) = options else {
+        return Ok(None);
     };
-    name.parse().map_err(js_error)
+    let value = js_sys::Reflect::get(options, &JsValue::from_str(name))
+        .map_err(|_| JsError::new(&format!("options: cannot read options.{name}")))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| JsError::new(&format!("options: {name} must be a string")))
 }
 
 fn js_error(err: PredictError) -> JsError {
@@ -75,7 +113,7 @@ pub fn predict(
     struct Prediction {
         prediction: Vec<f64>,
     }
-    let scaling = scaling(options)?;
+    let scaling = scaling(options.as_ref())?;
     if payload.is_undefined() {
         return Err(JsError::new(
             "payload is undefined; expected an object of columns or an array of records",
@@ -98,7 +136,7 @@ pub fn predict_rows(
     #[wasm_bindgen(js_name = nRows)] n_rows: usize,
     #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<js_sys::Object>,
 ) -> Result<Vec<f64>, JsError> {
-    let scaling = scaling(options)?;
+    let scaling = scaling(options.as_ref())?;
     let model = Model::embedded();
     let width = model.n_features();
     if n_rows.checked_mul(width) != Some(rows.len()) {

@@ -17,15 +17,19 @@
 //! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
 pub mod gradient_boosting;
+pub mod gradient_boosting_classifier;
 pub mod hist_gradient_boosting;
 mod inverse_link;
 pub mod linear;
 pub mod logistic;
+pub mod trees;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
+pub use gradient_boosting_classifier::GradientBoostingClassifier;
 pub use hist_gradient_boosting::{HistGradientBoostingClassifier, HistGradientBoostingRegressor};
 pub use linear::LinearRegressor;
 pub use logistic::LogisticRegression;
+pub use trees::{TreeClassifier, TreeRegressor};
 
 use model_format::ValidEstimator;
 
@@ -93,6 +97,9 @@ pub enum Estimator {
     HistGradientBoostingRegressor(HistGradientBoostingRegressor),
     HistGradientBoostingClassifier(HistGradientBoostingClassifier),
     LogisticRegression(LogisticRegression),
+    TreeRegressor(TreeRegressor),
+    TreeClassifier(TreeClassifier),
+    GradientBoostingClassifier(GradientBoostingClassifier),
 }
 
 impl Estimator {
@@ -116,6 +123,15 @@ impl Estimator {
             ValidEstimator::LogisticRegression(logistic) => {
                 Self::LogisticRegression(LogisticRegression::from_valid(logistic))
             }
+            ValidEstimator::TreeRegressor(trees) => {
+                Self::TreeRegressor(TreeRegressor::from_valid(trees))
+            }
+            ValidEstimator::TreeClassifier(trees) => {
+                Self::TreeClassifier(TreeClassifier::from_valid(trees))
+            }
+            ValidEstimator::GradientBoostingClassifier(gbc) => {
+                Self::GradientBoostingClassifier(GradientBoostingClassifier::from_valid(gbc))
+            }
         }
     }
 
@@ -127,6 +143,9 @@ impl Estimator {
             Self::HistGradientBoostingRegressor(hgb) => hgb,
             Self::HistGradientBoostingClassifier(hgb) => hgb,
             Self::LogisticRegression(logistic) => logistic,
+            Self::TreeRegressor(trees) => trees,
+            Self::TreeClassifier(trees) => trees,
+            Self::GradientBoostingClassifier(gbc) => gbc,
         }
     }
 

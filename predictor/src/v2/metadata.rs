@@ -2,13 +2,14 @@
 //! the liveness and readiness answers.
 
 use alloc::format;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::OUTPUT;
-use super::SERVER_NAME;
+use super::{predict_datatype, OUTPUT, SERVER_NAME};
 use crate::model::Model;
+use crate::payload::Output;
 
 /// `GET /v2`: server metadata.
 pub fn server_metadata() -> Vec<u8> {
@@ -27,7 +28,8 @@ pub fn server_metadata() -> Vec<u8> {
 }
 
 /// `GET /v2/models/{name}`: the model's name, version, one FP64 `[-1]` input per column
-/// and the `predict` output.
+/// and its outputs: `predict` (`[-1]`, FP64 for a regressor, the labels' datatype for a
+/// classifier) and for a classifier `predict_proba` (FP64 `[-1, K]`).
 pub fn model_metadata(model: &Model) -> Vec<u8> {
     #[derive(Serialize)]
     struct Metadata<'a> {
@@ -35,25 +37,40 @@ pub fn model_metadata(model: &Model) -> Vec<u8> {
         versions: [&'a str; 1],
         platform: &'a str,
         inputs: Vec<TensorMetadata<'a>>,
-        outputs: [TensorMetadata<'a>; 1],
+        outputs: Vec<TensorMetadata<'a>>,
     }
     #[derive(Serialize)]
     struct TensorMetadata<'a> {
         name: &'a str,
         datatype: &'a str,
-        shape: [i64; 1],
+        shape: Vec<i64>,
     }
-    let tensor = |name| TensorMetadata {
+    let input = |name| TensorMetadata {
         name,
         datatype: "FP64",
-        shape: [-1],
+        shape: vec![-1],
     };
+    let outputs = Output::of(model)
+        .iter()
+        .map(|output| match output {
+            Output::Predict => TensorMetadata {
+                name: OUTPUT,
+                datatype: predict_datatype(model),
+                shape: vec![-1],
+            },
+            Output::PredictProba => TensorMetadata {
+                name: output.as_str(),
+                datatype: "FP64",
+                shape: vec![-1, i64::try_from(model.classes().len()).unwrap_or(i64::MAX)],
+            },
+        })
+        .collect();
     serde_json::to_vec(&Metadata {
         name: model.name(),
         versions: [model.version()],
         platform: "scikit-learn",
-        inputs: model.features().map(tensor).collect(),
-        outputs: [tensor(OUTPUT)],
+        inputs: model.features().map(input).collect(),
+        outputs,
     })
     .expect("strings always serialize")
 }

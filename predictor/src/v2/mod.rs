@@ -4,8 +4,12 @@
 //! An infer request holds either one tensor of shape `[N, F]` (row-major, columns in
 //! model order, `data` flat or nested) or one `[N]` (or `[N, 1]`) tensor per model
 //! column, matched by name. FP64 and FP32 are accepted; an FP32 value is rounded to
-//! float32 first, as the client's float32 tensor held it. The response is one FP64 `[N]`
-//! tensor called `predict`. Every refusal names the input and what is wrong with it.
+//! float32 first, as the client's float32 tensor held it. `null` in `data` is a missing
+//! value (NaN), which the model pipeline takes or refuses. The response holds the outputs
+//! the request's `outputs` names (default `predict`, MLServer's convention): `predict`,
+//! `[N]`, a regressor's FP64 values or a classifier's labels (INT64, BYTES, BOOL or FP64 as
+//! its `classes` are integers, strings, booleans or floats), and for a classifier
+//! `predict_proba`, FP64 `[N, K]`. Every refusal names the input and what is wrong with it.
 //!
 //! `wire` reads the request's JSON, `tensor` turns its tensors into rows in model order,
 //! `metadata` writes the documents that describe the server and the model.
@@ -15,11 +19,15 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use ndarray::Array2;
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
+
+use model_format::{Label, LabelKind};
 
 use crate::error::PredictError;
 use crate::json::Json;
-use crate::model::Model;
+use crate::model::{Model, Predictions};
+use crate::payload::{self, Output};
 use crate::scaler::Scaling;
 use tensor::Inputs;
 use wire::WireRequest;
@@ -30,7 +38,8 @@ mod wire;
 
 pub use metadata::{health, model_metadata, model_ready, server_metadata};
 
-/// The name of the one output tensor.
+/// The name of the output every model has (`predict`; classifiers also have
+/// `predict_proba`).
 pub const OUTPUT: &str = "predict";
 
 /// What this server calls itself in `GET /v2`.
@@ -44,6 +53,9 @@ pub struct InferRequest {
     pub scaling: Option<String>,
     /// `n_rows x n_features`, model column order.
     pub rows: Array2<f64>,
+    /// The outputs to answer, in the order asked for (`[Predict]` when the request names
+    /// none), each a output the model has, once.
+    pub outputs: Vec<Output>,
 }
 
 /// Decodes a `POST /v2/models/{name}/infer` body, refusing more than `max_rows` rows.
@@ -68,14 +80,7 @@ pub fn decode_infer(
         }
         _ => PredictError::InvalidJson(e.to_string()),
     })?;
-    if let Some(outputs) = &wire.outputs {
-        if let Some(bad) = outputs.iter().find(|o| o.name != OUTPUT) {
-            return Err(PredictError::InvalidInferRequest(format!(
-                "unknown output {:?}; the model has one output, {OUTPUT:?}",
-                bad.name
-            )));
-        }
-    }
+    let outputs = requested_outputs(model, wire.outputs.as_deref().unwrap_or_default())?;
     let rows = Inputs {
         model,
         max_rows,
@@ -86,7 +91,44 @@ pub fn decode_infer(
         id: wire.id,
         scaling: wire.parameters.and_then(|p| p.scaling),
         rows,
+        outputs,
     })
+}
+
+/// The outputs a request names, checked against the model's (`[Predict]` for none).
+fn requested_outputs(
+    model: &Model,
+    requested: &[wire::RequestedOutput],
+) -> Result<Vec<Output>, PredictError> {
+    let has = Output::of(model);
+    let mut outputs = Vec::with_capacity(requested.len().max(1));
+    for wanted in requested {
+        let Some(output) = Output::named(&wanted.name).filter(|o| has.contains(o)) else {
+            let names: Vec<String> = has.iter().map(|o| format!("{:?}", o.as_str())).collect();
+            let list = names.join(", ");
+            return Err(PredictError::InvalidInferRequest(match has.len() {
+                1 => format!(
+                    "unknown output {:?}; the model has one output, {list}",
+                    wanted.name
+                ),
+                _ => format!(
+                    "unknown output {:?}; the model has the outputs {list}",
+                    wanted.name
+                ),
+            }));
+        };
+        if outputs.contains(&output) {
+            return Err(PredictError::InvalidInferRequest(format!(
+                "output {:?} is asked for twice",
+                wanted.name
+            )));
+        }
+        outputs.push(output);
+    }
+    if outputs.is_empty() {
+        outputs.push(Output::Predict);
+    }
+    Ok(outputs)
 }
 
 /// Predicts an infer request's rows. A value the model cannot take is a bad infer
@@ -101,7 +143,158 @@ pub fn predict(
         .map_err(|err| PredictError::InvalidInferRequest(err.to_string()))
 }
 
-/// The infer response: `{"model_name", "model_version", "id", "outputs": [predict]}`.
+/// Predicts an infer request's rows for the outputs it asks for: a regressor's values, or
+/// a classifier's labels and, when `predict_proba` is asked for, its probabilities. A
+/// value the model cannot take is a bad infer request like any other.
+pub fn infer(
+    model: &Model,
+    request: &InferRequest,
+    scaling: Scaling,
+) -> Result<Predictions, PredictError> {
+    let output = if request.outputs.contains(&Output::PredictProba) {
+        Output::PredictProba
+    } else {
+        Output::Predict
+    };
+    payload::predict(model, request.rows.view(), scaling, output)
+        .map_err(|err| PredictError::InvalidInferRequest(err.to_string()))
+}
+
+/// The V2 datatype of a model's `predict` output: FP64 for a regressor; for a classifier
+/// INT64, BYTES, BOOL or FP64 as its labels are integers, strings, booleans or floats
+/// (BYTES, each label as text, should they mix kinds).
+pub fn predict_datatype(model: &Model) -> &'static str {
+    match label_kind(model.classes()) {
+        None if model.is_classifier() => "BYTES",
+        None | Some(LabelKind::Float) => "FP64",
+        Some(LabelKind::Int) => "INT64",
+        Some(LabelKind::Str) => "BYTES",
+        Some(LabelKind::Bool) => "BOOL",
+    }
+}
+
+/// The one kind every label is, if they are all one kind (and there are any).
+fn label_kind(classes: &[Label]) -> Option<LabelKind> {
+    let kind = classes.first()?.kind();
+    classes.iter().all(|l| l.kind() == kind).then_some(kind)
+}
+
+/// The infer response: `{"model_name", "model_version", "id", "outputs": [...]}` with the
+/// outputs asked for, in that order.
+pub fn encode_infer_outputs(
+    model: &Model,
+    id: Option<&str>,
+    predictions: &Predictions,
+    outputs: &[Output],
+) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Response<'a> {
+        model_name: &'a str,
+        model_version: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+        outputs: Vec<Tensor<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Tensor<'a> {
+        name: &'a str,
+        datatype: &'a str,
+        shape: Vec<usize>,
+        data: Data<'a>,
+    }
+    let classes = model.classes();
+    let tensors = outputs
+        .iter()
+        .filter_map(|output| match (output, predictions) {
+            (Output::Predict, Predictions::Values(values)) => Some(Tensor {
+                name: OUTPUT,
+                datatype: "FP64",
+                shape: alloc::vec![values.len()],
+                data: Data::Floats(values),
+            }),
+            (Output::Predict, Predictions::Classes { labels, .. }) => Some(Tensor {
+                name: OUTPUT,
+                datatype: predict_datatype(model),
+                shape: alloc::vec![labels.len()],
+                data: Data::Labels {
+                    indices: labels,
+                    classes,
+                    as_text: label_kind(classes).is_none(),
+                },
+            }),
+            (
+                Output::PredictProba,
+                Predictions::Classes {
+                    labels,
+                    proba: Some(proba),
+                },
+            ) => Some(Tensor {
+                name: Output::PredictProba.as_str(),
+                datatype: "FP64",
+                shape: alloc::vec![labels.len(), classes.len()],
+                data: Data::Floats(proba),
+            }),
+            // `infer` answers what `outputs` asks for, so nothing else meets here.
+            (Output::PredictProba, _) => None,
+        })
+        .collect();
+    serde_json::to_vec(&Response {
+        model_name: model.name(),
+        model_version: model.version(),
+        id,
+        outputs: tensors,
+    })
+    .unwrap_or_default()
+}
+
+/// A tensor's `data`, flat.
+enum Data<'a> {
+    Floats(&'a [f64]),
+    /// Class indices as their labels: JSON numbers, strings or booleans, or (`as_text`,
+    /// labels of mixed kinds in one BYTES tensor) every label as text.
+    Labels {
+        indices: &'a [u32],
+        classes: &'a [Label],
+        as_text: bool,
+    },
+}
+
+impl Serialize for Data<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Data::Floats(values) => values.serialize(serializer),
+            Data::Labels {
+                indices,
+                classes,
+                as_text: false,
+            } => payload::Labels { indices, classes }.serialize(serializer),
+            Data::Labels {
+                indices,
+                classes,
+                as_text: true,
+            } => {
+                let mut seq = serializer.serialize_seq(Some(indices.len()))?;
+                for &i in indices {
+                    let label = usize::try_from(i).ok().and_then(|i| classes.get(i));
+                    seq.serialize_element(&label.map(label_text))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// A label as text (a BYTES element): a string as it is, a number or boolean as JSON
+/// prints it.
+fn label_text(label: &Label) -> String {
+    match label {
+        Label::Str(s) => s.clone(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// The infer response of a regressor: `{"model_name", "model_version", "id", "outputs":
+/// [predict]}`.
 pub fn encode_infer(model: &Model, id: Option<&str>, predictions: &[f64]) -> Vec<u8> {
     #[derive(Serialize)]
     struct Response<'a> {

@@ -216,7 +216,8 @@ fn values(
     if datatype == DataType::Fp32 {
         for (k, v) in values.iter_mut().enumerate() {
             let single = *v as f32;
-            if !single.is_finite() {
+            // NaN is a missing value, in FP32 as in FP64.
+            if single.is_infinite() {
                 return Err(wrong(
                     tensor,
                     format!("value {v:e} at position {k} does not fit FP32"),

@@ -27,7 +27,7 @@ pub(super) struct RequestParameters {
 }
 
 #[derive(Deserialize)]
-pub(super) struct RequestedOutput {
+pub(crate) struct RequestedOutput {
     pub(super) name: String,
 }
 
@@ -144,8 +144,9 @@ impl<'de> Visitor<'de> for Level<'_> {
         Err(Self::not_a_number("a string"))
     }
 
+    /// `null`: a missing value (JSON has no NaN), which the model takes or refuses.
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(Self::not_a_number("null"))
+        self.number(f64::NAN)
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {

@@ -1,0 +1,283 @@
+//! scikit-learn's decision trees and forests (`DecisionTree*`, `RandomForest*`,
+//! `ExtraTrees*`) with exactly their arithmetic: the row cast to float32, each tree walked
+//! as `Tree.apply` does (a NaN where the split's `missing_go_to_left` says), and the leaves
+//! combined in float64 as `predict` / `predict_proba` do, trees in file order.
+//!
+//! A classifier leaf's probabilities depend on the leaf alone (before 1.4 `v / sum(v)`,
+//! numpy's sum), so they are computed once here when the model is built, bit for bit what
+//! scikit-learn computes per row; a decision tree's class is the first maximum of the
+//! stored `v` (not of `p`, which may tie where `v` does not), also kept per leaf.
+//! The file types and validation are `model_format::trees`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use model_format::tree::{leaf_index, Node};
+use model_format::trees::forest::{
+    Combination, LeafProbability, ValidTreeClassifier, ValidTreeRegressor,
+};
+use model_format::trees::{NanInput, TreeBlock};
+
+use super::{Classify, Head, Predict, Regress};
+use crate::scaler::pairwise_sum;
+
+/// A validated tree block's nodes and roots, walked on float32 rows.
+#[derive(Clone, Debug, PartialEq)]
+struct Walker {
+    nodes: Vec<Node>,
+    roots: Vec<u32>,
+    takes_missing: bool,
+}
+
+impl Walker {
+    fn new(block: &TreeBlock) -> Self {
+        Self {
+            nodes: block.nodes.clone(),
+            roots: block.roots.clone(),
+            takes_missing: block.nan_input == NanInput::MissingGoToLeft,
+        }
+    }
+
+    /// Calls `each(row index, row as float32)` for every row of `rows`, with one buffer.
+    fn for_each_row(&self, rows: &[f64], n_features: usize, mut each: impl FnMut(usize, &[f32])) {
+        let mut row32 = vec![0.0f32; n_features];
+        for (r, row) in rows.chunks_exact(n_features).enumerate() {
+            for (x32, x) in row32.iter_mut().zip(row) {
+                *x32 = *x as f32;
+            }
+            each(r, &row32);
+        }
+    }
+
+    /// The leaf the row reaches in the first (a decision tree's only) tree.
+    fn first_leaf(&self, row: &[f32]) -> usize {
+        leaf_index(&self.nodes, self.roots[0], row)
+    }
+
+    /// The global index of the leaf the row reaches in each tree, in tree order.
+    fn leaves<'a>(&'a self, row: &'a [f32]) -> impl Iterator<Item = usize> + 'a {
+        self.roots
+            .iter()
+            .map(move |&root| leaf_index(&self.nodes, root, row))
+    }
+}
+
+/// Tree models cast to float32, and scikit-learn refuses a value that overflows it
+/// ("Input contains infinity or a value too large for dtype('float32')").
+pub(crate) fn first_over_float32(rows: &[f64]) -> Option<usize> {
+    rows.iter()
+        .position(|v| !v.is_nan() && !(*v as f32).is_finite())
+}
+
+/// numpy's `argmax`: the first maximum (a NaN counts as the maximum, as in numpy).
+pub(crate) fn first_argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if v.is_nan() {
+            return i;
+        }
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// `DecisionTreeRegressor`, `RandomForestRegressor`, `ExtraTreesRegressor`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeRegressor {
+    combination: Combination,
+    walker: Walker,
+}
+
+impl TreeRegressor {
+    pub fn from_valid(valid: ValidTreeRegressor) -> Self {
+        Self {
+            combination: valid.combination,
+            walker: Walker::new(&valid.trees),
+        }
+    }
+
+    pub fn n_trees(&self) -> usize {
+        self.walker.roots.len()
+    }
+}
+
+impl Predict for TreeRegressor {
+    fn kind(&self) -> &'static str {
+        match self.combination {
+            Combination::SingleTree => "decision_tree_regressor",
+            Combination::Average => "forest_regressor",
+        }
+    }
+
+    fn takes_missing(&self) -> bool {
+        self.walker.takes_missing
+    }
+
+    fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
+        first_over_float32(rows)
+    }
+
+    fn head(&self) -> Head<'_> {
+        Head::Regressor(self)
+    }
+}
+
+impl Regress for TreeRegressor {
+    /// A tree: `value[leaf]` (`BaseDecisionTree.predict`). A forest: `y = 0.0; y += value`
+    /// tree by tree, then `y / n_estimators` (`ForestRegressor.predict`).
+    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        let nodes = &self.walker.nodes;
+        let n = self.n_trees() as f64;
+        self.walker.for_each_row(rows, n_features, |r, row| {
+            out[r] = match self.combination {
+                Combination::SingleTree => nodes[self.walker.first_leaf(row)].value,
+                Combination::Average => {
+                    let mut y = 0.0;
+                    for i in self.walker.leaves(row) {
+                        y += nodes[i].value;
+                    }
+                    y / n
+                }
+            };
+        });
+    }
+}
+
+/// `DecisionTreeClassifier`, `RandomForestClassifier`, `ExtraTreesClassifier`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeClassifier {
+    combination: Combination,
+    n_classes: usize,
+    walker: Walker,
+    /// Per node, its K probabilities as that version's `predict_proba` gives them.
+    proba: Vec<f64>,
+    /// Per node, the first maximum of its stored values: a decision tree's `predict`.
+    label: Vec<u32>,
+}
+
+impl TreeClassifier {
+    pub fn from_valid(valid: ValidTreeClassifier) -> Self {
+        let block = &valid.trees;
+        let k = valid.n_classes;
+        let n_nodes = block.nodes.len();
+        let mut proba = Vec::with_capacity(n_nodes * k);
+        let mut label = Vec::with_capacity(n_nodes);
+        for i in 0..n_nodes {
+            let v = block.values_of(i);
+            // Validation bounds K by the node count, far below u32::MAX.
+            label.push(first_argmax(v) as u32);
+            match valid.leaf_probability {
+                LeafProbability::Fractions => proba.extend_from_slice(v),
+                LeafProbability::NormaliseCounts => {
+                    // `proba.sum(axis=1)`; `normalizer[normalizer == 0.0] = 1.0`; `/=`.
+                    let s = pairwise_sum(v);
+                    let s = if s == 0.0 { 1.0 } else { s };
+                    proba.extend(v.iter().map(|x| x / s));
+                }
+            }
+        }
+        Self {
+            combination: valid.combination,
+            n_classes: k,
+            walker: Walker::new(block),
+            proba,
+            label,
+        }
+    }
+
+    pub fn n_trees(&self) -> usize {
+        self.walker.roots.len()
+    }
+
+    fn leaf_proba(&self, i: usize) -> &[f64] {
+        &self.proba[i * self.n_classes..(i + 1) * self.n_classes]
+    }
+}
+
+impl Predict for TreeClassifier {
+    fn kind(&self) -> &'static str {
+        match self.combination {
+            Combination::SingleTree => "decision_tree_classifier",
+            Combination::Average => "forest_classifier",
+        }
+    }
+
+    fn takes_missing(&self) -> bool {
+        self.walker.takes_missing
+    }
+
+    fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
+        first_over_float32(rows)
+    }
+
+    fn head(&self) -> Head<'_> {
+        Head::Classifier(self)
+    }
+}
+
+impl Classify for TreeClassifier {
+    fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// A tree: the leaf's class and probabilities. A forest (`ForestClassifier`):
+    /// `acc = 0; acc += p_t` tree by tree, `proba = acc / n_estimators`, the class its
+    /// first maximum.
+    fn classify_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
+        mut proba: Option<&mut [f64]>,
+    ) {
+        let k = self.n_classes;
+        let n = self.n_trees() as f64;
+        let mut acc = vec![0.0f64; k];
+        self.walker.for_each_row(rows, n_features, |r, row| {
+            match self.combination {
+                Combination::SingleTree => {
+                    let i = self.walker.first_leaf(row);
+                    labels[r] = self.label[i];
+                    acc.copy_from_slice(self.leaf_proba(i));
+                }
+                Combination::Average => {
+                    acc.fill(0.0);
+                    for i in self.walker.leaves(row) {
+                        for (a, p) in acc.iter_mut().zip(self.leaf_proba(i)) {
+                            *a += p;
+                        }
+                    }
+                    for a in acc.iter_mut() {
+                        *a /= n;
+                    }
+                    labels[r] = first_argmax(&acc) as u32;
+                }
+            }
+            if let Some(out) = proba.as_deref_mut() {
+                out[r * k..(r + 1) * k].copy_from_slice(&acc);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_is_numpys_first_maximum() {
+        assert_eq!(first_argmax(&[1.0, 3.0, 3.0]), 1);
+        assert_eq!(first_argmax(&[0.0, 0.0]), 0);
+        assert_eq!(first_argmax(&[1.0, f64::NAN, 5.0]), 1);
+        assert_eq!(first_argmax(&[-1.0]), 0);
+    }
+
+    #[test]
+    fn float32_overflow_is_unrepresentable_and_nan_is_not() {
+        assert_eq!(first_over_float32(&[1.0, f64::NAN, 1e39]), Some(2));
+        assert_eq!(first_over_float32(&[3.4e38, f64::NAN]), None);
+        assert_eq!(first_over_float32(&[-f64::INFINITY]), Some(0));
+    }
+}

@@ -1,0 +1,165 @@
+//! The tree kinds beyond the zoo harness (tests/zoo.rs): gradient-boosting classifiers' raw
+//! scores against scikit-learn's recorded `raw_init` and `decision_function` (where the init's
+//! log/logit and the stage sums are seen before exp blurs them), and a property test that a
+//! loaded tree model answers or refuses any row, never panics.
+
+use golden::zoo;
+use predictor::estimator::Estimator;
+use predictor::{Model, Predictions, Scaling};
+
+/// (values, bit-exact, max ulp) of `ours` against the golden array `theirs`.
+fn distance(ours: &[f64], theirs: &serde_json::Value) -> (usize, usize, u64) {
+    let (_, theirs) = zoo::f64_array(theirs);
+    assert_eq!(ours.len(), theirs.len());
+    let d: Vec<u64> = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| zoo::ulps(*a, *b))
+        .collect();
+    let exact = d.iter().filter(|u| **u == 0).count();
+    (d.len(), exact, d.into_iter().max().unwrap_or(0))
+}
+
+/// `cargo test -p predictor --test tree_models -- --nocapture` prints the distances.
+#[test]
+fn gradient_boosting_classifier_raw_scores_match_scikit_learn() {
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for case in zoo::cases() {
+        if case.kind != "gradient_boosting_classifier" {
+            continue;
+        }
+        let model = Model::from_json(&case.model_bytes).unwrap();
+        let Estimator::GradientBoostingClassifier(gbc) = model.estimator() else {
+            panic!("{}: not a gradient-boosting classifier", case.id());
+        };
+        let (_, x) = zoo::f64_array(&case.golden["X"]);
+        let k = gbc.raw_init().len();
+        let mut raw = vec![0.0; x.len() / model.n_features() * k];
+        gbc.raw_predict_into(&x, model.n_features(), &mut raw);
+        // 0.20's goldens have no raw_init (its init is the stored raw score itself).
+        let init = match &case.golden["raw_init"] {
+            serde_json::Value::Null => (0, 0, 0),
+            recorded => distance(gbc.raw_init(), recorded),
+        };
+        let scores = distance(&raw, &case.golden["decision_function"]);
+        eprintln!(
+            "{:<60} raw_init {} ulp, decision_function {}/{} bit-exact, max {} ulp",
+            case.id(),
+            init.2,
+            scores.1,
+            scores.0,
+            scores.2
+        );
+        // The init goes through numpy's log (SIMD on AVX-512 in some lines): a few ulps at
+        // most; the stage sums add nothing to that.
+        if init.2 > 2 || scores.2 > 8 {
+            problems.push(case.id());
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 12, "the zoo has 12 gradient-boosting classifiers");
+    assert!(problems.is_empty(), "raw scores too far: {problems:?}");
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn load(line: &str, name: &str) -> Model {
+        let path = format!(
+            "{}/../model_data/zoo/sklearn-{line}/{name}.model.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        Model::from_json(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// Ordinary values, NaN, infinities, values that overflow float32 and the edges.
+    fn cell() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            60 => -1e3f64..1e3,
+            1 => Just(f64::NAN),
+            1 => Just(f64::INFINITY),
+            1 => Just(f64::NEG_INFINITY),
+            1 => Just(1e300),
+            1 => Just(-3.5e38),
+            1 => Just(f64::from(f32::MAX)),
+            1 => Just(-0.0),
+            1 => any::<f64>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn tree_models_answer_or_refuse_any_row(cells in prop::collection::vec(cell(), 30 * 4)) {
+            let models = [
+                load("1.9", "random_forest_classifier_nan"),
+                load("1.3", "decision_tree_regressor_nan"),
+                load("1.0", "extra_trees_classifier"),
+                load("0.20", "gradient_boosting_huber"),
+                load("1.0", "gradient_boosting_classifier_binary"),
+                load("1.9", "gradient_boosting_classifier_multiclass_str"),
+            ];
+            for model in &models {
+                let width = model.n_features();
+                // The whole batch, then each row alone (most of those are clean).
+                let batch = &cells[..cells.len() / width * width];
+                for rows in core::iter::once(batch).chain(batch.chunks_exact(width)) {
+                    answers_or_refuses(model, rows)?;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_but_representable_rows_are_answered() {
+        let edge = f64::from(f32::MAX);
+        for (line, name) in [
+            ("1.9", "random_forest_classifier_nan"),
+            ("1.0", "gradient_boosting_classifier_binary"),
+            ("1.9", "gradient_boosting_classifier_multiclass_str"),
+            ("0.20", "gradient_boosting_huber"),
+        ] {
+            let model = load(line, name);
+            let width = model.n_features();
+            let rows: Vec<f64> = (0..2 * width)
+                .map(|i| if i % 2 == 0 { edge } else { -edge })
+                .collect();
+            let got = model.predict_batch(&rows, Scaling::Training, true);
+            assert!(got.is_ok(), "{line}/{name}: {got:?}");
+            // Twice float32's largest overflows the cast: refused, the cell named.
+            let mut over = rows.clone();
+            over[1] = 2.0 * edge;
+            let err = model
+                .predict_batch(&over, Scaling::Training, true)
+                .unwrap_err();
+            assert!(err.to_string().contains("overflows float32"), "{err}");
+        }
+    }
+
+    fn answers_or_refuses(model: &Model, rows: &[f64]) -> Result<(), TestCaseError> {
+        let n_rows = rows.len() / model.n_features();
+        let bad = |v: &f64| !v.is_nan() && !(*v as f32).is_finite();
+        match model.predict_batch(rows, Scaling::Training, true) {
+            Ok(Predictions::Values(values)) => {
+                prop_assert_eq!(values.len(), n_rows);
+                prop_assert!(values.iter().all(|v| v.is_finite()));
+            }
+            Ok(Predictions::Classes { labels, proba }) => {
+                let k = model.classes().len();
+                prop_assert_eq!(labels.len(), n_rows);
+                prop_assert!(labels.iter().all(|l| (*l as usize) < k));
+                let proba = proba.unwrap();
+                prop_assert_eq!(proba.len(), n_rows * k);
+                prop_assert!(proba.iter().all(|p| (0.0..=1.0).contains(p)));
+            }
+            Err(_) => {
+                let refused_nan = rows.iter().any(|v| v.is_nan())
+                    && !model.estimator().as_predict().takes_missing();
+                prop_assert!(refused_nan || rows.iter().any(bad));
+            }
+        }
+        Ok(())
+    }
+}
