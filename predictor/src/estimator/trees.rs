@@ -30,11 +30,11 @@ struct Walker {
 }
 
 impl Walker {
-    fn new(block: &TreeBlock) -> Self {
+    fn new(block: TreeBlock) -> Self {
         Self {
-            nodes: block.nodes.clone(),
-            roots: block.roots.clone(),
             takes_missing: block.nan_input == NanInput::MissingGoToLeft,
+            nodes: block.nodes,
+            roots: block.roots,
         }
     }
 
@@ -94,7 +94,7 @@ impl TreeRegressor {
     pub fn from_valid(valid: ValidTreeRegressor) -> Self {
         Self {
             combination: valid.combination,
-            walker: Walker::new(&valid.trees),
+            walker: Walker::new(valid.trees),
         }
     }
 
@@ -166,7 +166,7 @@ impl TreeClassifier {
         let mut label = Vec::with_capacity(n_nodes);
         for i in 0..n_nodes {
             let v = block.values_of(i);
-            // Validation bounds K by the node count, far below u32::MAX.
+            // Labels are u32 class indices (the Classify API); a file lists far fewer classes.
             label.push(first_argmax(v) as u32);
             match valid.leaf_probability {
                 LeafProbability::Fractions => proba.extend_from_slice(v),
@@ -181,7 +181,7 @@ impl TreeClassifier {
         Self {
             combination: valid.combination,
             n_classes: k,
-            walker: Walker::new(block),
+            walker: Walker::new(valid.trees),
             proba,
             label,
         }
