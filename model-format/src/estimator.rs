@@ -6,7 +6,12 @@
 use serde::Deserialize;
 
 use crate::gradient_boosting::{GradientBoostingFile, ValidGradientBoosting};
+use crate::hist_gradient_boosting::{
+    HistGradientBoostingFile, ValidHistGradientBoostingClassifier,
+    ValidHistGradientBoostingRegressor,
+};
 use crate::linear::{LinearRegressorFile, ValidLinearRegressor};
+use crate::logistic::{LogisticRegressionFile, ValidLogisticRegression};
 use crate::sklearn_version::SklearnVersion;
 use crate::trees::boosting::{
     GradientBoostingClassifierFile, GradientBoostingRegressorFile, ValidGradientBoostingClassifier,
@@ -40,6 +45,9 @@ pub enum EstimatorFileV2 {
     ForestClassifier(ForestClassifierFile),
     GradientBoostingRegressor(GradientBoostingRegressorFile),
     GradientBoostingClassifier(GradientBoostingClassifierFile),
+    HistGradientBoostingRegressor(HistGradientBoostingFile),
+    HistGradientBoostingClassifier(HistGradientBoostingFile),
+    LogisticRegression(LogisticRegressionFile),
 }
 
 impl EstimatorFileV2 {
@@ -67,6 +75,15 @@ impl EstimatorFileV2 {
             Self::GradientBoostingClassifier(file) => file
                 .validate(context)
                 .map(ValidEstimator::GradientBoostingClassifier),
+            Self::HistGradientBoostingRegressor(file) => file
+                .validate_regressor(context)
+                .map(ValidEstimator::HistGradientBoostingRegressor),
+            Self::HistGradientBoostingClassifier(file) => file
+                .validate_classifier(context)
+                .map(ValidEstimator::HistGradientBoostingClassifier),
+            Self::LogisticRegression(file) => file
+                .validate(context)
+                .map(ValidEstimator::LogisticRegression),
         }
     }
 }
@@ -91,6 +108,9 @@ pub enum ValidEstimator {
     TreeClassifier(ValidTreeClassifier),
     /// A gradient-boosting classifier (`trees::boosting`).
     GradientBoostingClassifier(ValidGradientBoostingClassifier),
+    HistGradientBoostingRegressor(ValidHistGradientBoostingRegressor),
+    HistGradientBoostingClassifier(ValidHistGradientBoostingClassifier),
+    LogisticRegression(ValidLogisticRegression),
 }
 
 impl ValidEstimator {
@@ -108,6 +128,9 @@ impl ValidEstimator {
             Self::GradientBoosting(_) | Self::LinearRegressor(_) | Self::TreeRegressor(_) => None,
             Self::TreeClassifier(trees) => Some(trees.n_classes),
             Self::GradientBoostingClassifier(gbc) => Some(gbc.n_classes),
+            Self::HistGradientBoostingRegressor(_) => None,
+            Self::HistGradientBoostingClassifier(hgb) => Some(hgb.n_classes),
+            Self::LogisticRegression(logistic) => Some(logistic.n_classes),
         }
     }
 }

@@ -228,6 +228,13 @@ impl Model {
             }
         }
         let estimator = self.estimator.as_predict();
+        // scikit-learn's imputer and scalers refuse infinities ("Input X contains
+        // infinity") even in front of an estimator that takes them (HistGradientBoosting).
+        if !self.preprocessing.is_empty() {
+            if let Some(i) = rows.iter().position(|v| v.is_infinite()) {
+                return Err(self.invalid_cell(i, String::from("is not a finite number")));
+            }
+        }
         if !estimator.takes_missing() {
             if let Some(i) = input.iter().position(|v| v.is_nan()) {
                 // A NaN after preprocessing: missing in the request (a scaler keeps NaN),
@@ -248,13 +255,18 @@ impl Model {
             if let Some(i) = rows.iter().position(|v| v.is_infinite()) {
                 return Err(self.invalid_cell(i, String::from("is not a finite number")));
             }
-            return Err(self.invalid_cell(
-                i,
+            let reason = if input[i].is_infinite() {
+                format!(
+                    "is out of range: scaled ({} scaling) it is no longer a finite number, which scikit-learn refuses",
+                    scaling.as_str()
+                )
+            } else {
                 format!(
                     "is out of range: scaled ({} scaling) it overflows float32, which scikit-learn refuses",
                     scaling.as_str()
-                ),
-            ));
+                )
+            };
+            return Err(self.invalid_cell(i, reason));
         }
         let n_rows = rows.len() / width;
         Ok(match estimator.head() {

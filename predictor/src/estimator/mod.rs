@@ -18,12 +18,17 @@
 
 pub mod gradient_boosting;
 pub mod gradient_boosting_classifier;
+pub mod hist_gradient_boosting;
+mod inverse_link;
 pub mod linear;
+pub mod logistic;
 pub mod trees;
 
 pub use gradient_boosting::{FastForest, GradientBoostingRegressor, Kernel};
 pub use gradient_boosting_classifier::GradientBoostingClassifier;
+pub use hist_gradient_boosting::{HistGradientBoostingClassifier, HistGradientBoostingRegressor};
 pub use linear::LinearRegressor;
+pub use logistic::LogisticRegression;
 pub use trees::{TreeClassifier, TreeRegressor};
 
 use model_format::ValidEstimator;
@@ -92,6 +97,9 @@ pub enum Estimator {
     TreeRegressor(TreeRegressor),
     TreeClassifier(TreeClassifier),
     GradientBoostingClassifier(GradientBoostingClassifier),
+    HistGradientBoostingRegressor(HistGradientBoostingRegressor),
+    HistGradientBoostingClassifier(HistGradientBoostingClassifier),
+    LogisticRegression(LogisticRegression),
 }
 
 impl Estimator {
@@ -113,6 +121,17 @@ impl Estimator {
             ValidEstimator::GradientBoostingClassifier(gbc) => {
                 Self::GradientBoostingClassifier(GradientBoostingClassifier::from_valid(gbc))
             }
+            ValidEstimator::HistGradientBoostingRegressor(hgb) => {
+                Self::HistGradientBoostingRegressor(HistGradientBoostingRegressor::from_valid(hgb))
+            }
+            ValidEstimator::HistGradientBoostingClassifier(hgb) => {
+                Self::HistGradientBoostingClassifier(HistGradientBoostingClassifier::from_valid(
+                    hgb,
+                ))
+            }
+            ValidEstimator::LogisticRegression(logistic) => {
+                Self::LogisticRegression(LogisticRegression::from_valid(logistic))
+            }
         }
     }
 
@@ -124,6 +143,9 @@ impl Estimator {
             Self::TreeRegressor(trees) => trees,
             Self::TreeClassifier(trees) => trees,
             Self::GradientBoostingClassifier(gbc) => gbc,
+            Self::HistGradientBoostingRegressor(hgb) => hgb,
+            Self::HistGradientBoostingClassifier(hgb) => hgb,
+            Self::LogisticRegression(logistic) => logistic,
         }
     }
 
