@@ -62,6 +62,58 @@ fn gradient_boosting_classifier_raw_scores_match_scikit_learn() {
     assert!(problems.is_empty(), "raw scores too far: {problems:?}");
 }
 
+/// A batch large enough to be split over cores answers what one thread does.
+#[test]
+fn large_batches_split_over_cores_answer_the_same() {
+    let mut checked = 0;
+    for case in zoo::cases() {
+        if !matches!(
+            case.id().as_str(),
+            "sklearn-1.9/random_forest_classifier_nan" | "sklearn-1.9/extra_trees_regressor_nan"
+        ) {
+            continue;
+        }
+        let model = Model::from_json(&case.model_bytes).unwrap();
+        let width = model.n_features();
+        let mut x = zoo::f64_array(&case.golden["X"]).1;
+        x.extend(zoo::f64_array(&case.golden["X_nan"]).1);
+        let rows: Vec<f64> = x.iter().copied().cycle().take(10_000 * width).collect();
+        let got = model.predict_batch(&rows, Scaling::Training, true).unwrap();
+        match (model.estimator(), got) {
+            (Estimator::TreeRegressor(trees), Predictions::Values(values)) => {
+                let mut one = vec![0.0; 10_000];
+                trees.predict_on_this_thread(&rows, width, &mut one);
+                assert!(values
+                    .iter()
+                    .zip(&one)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+            (Estimator::TreeClassifier(trees), Predictions::Classes { labels, proba }) => {
+                let k = model.classes().len();
+                let (mut l, mut p) = (vec![0; 10_000], vec![0.0; 10_000 * k]);
+                trees.classify_on_this_thread(&rows, width, &mut l, Some(&mut p));
+                assert_eq!(labels, l);
+                let proba = proba.unwrap();
+                assert!(proba
+                    .iter()
+                    .zip(&p)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+                // Labels alone (no probabilities asked) through the split path too.
+                let Predictions::Classes { labels: alone, .. } = model
+                    .predict_batch(&rows, Scaling::Training, false)
+                    .unwrap()
+                else {
+                    unreachable!()
+                };
+                assert_eq!(alone, l);
+            }
+            _ => panic!("{}: not a tree model", case.id()),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
 mod never_panics {
     use super::*;
     use proptest::prelude::*;
