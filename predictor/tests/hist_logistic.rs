@@ -199,6 +199,9 @@ proptest! {
             let has_nan = rows.iter().any(|v| v.is_nan());
             let has_inf = rows.iter().any(|v| v.is_infinite());
             let imputes = id.contains("imputer");
+            // scikit-learn's scalers and imputer refuse infinities even in front of
+            // HistGradientBoosting, which alone takes them.
+            let refuses_inf = !model.preprocessing().is_empty();
             // A scaler can overflow a huge value to inf, which LogisticRegression refuses.
             let huge = rows.iter().any(|v| v.abs() > 1e306);
             for proba in [false, true] {
@@ -227,7 +230,7 @@ proptest! {
                         }
                     }
                     Err(e) => {
-                        prop_assert!(!takes_everything, "{}: refused {:?}", id, e);
+                        prop_assert!(!takes_everything || (refuses_inf && has_inf), "{}: refused {:?}", id, e);
                         prop_assert!((has_nan && !imputes) || has_inf || huge, "{}: refused a finite batch: {}", id, e);
                         prop_assert_eq!(predictor::api::status_of(&e), 422);
                     }

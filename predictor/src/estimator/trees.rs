@@ -18,8 +18,15 @@ use model_format::trees::forest::{
 };
 use model_format::trees::{NanInput, TreeBlock};
 
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::{Classify, Head, Predict, Regress};
 use crate::scaler::pairwise_sum;
+
+/// Rows per rayon task when a batch of at least `PARALLEL_MIN_ROWS` is split over cores
+/// (rows are independent: the same bits as one thread).
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+const PARALLEL_CHUNK_ROWS: usize = 2048;
 
 /// A validated tree block's nodes and roots, walked on float32 rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,11 +37,11 @@ struct Walker {
 }
 
 impl Walker {
-    fn new(block: &TreeBlock) -> Self {
+    fn new(block: TreeBlock) -> Self {
         Self {
-            nodes: block.nodes.clone(),
-            roots: block.roots.clone(),
             takes_missing: block.nan_input == NanInput::MissingGoToLeft,
+            nodes: block.nodes,
+            roots: block.roots,
         }
     }
 
@@ -94,7 +101,7 @@ impl TreeRegressor {
     pub fn from_valid(valid: ValidTreeRegressor) -> Self {
         Self {
             combination: valid.combination,
-            walker: Walker::new(&valid.trees),
+            walker: Walker::new(valid.trees),
         }
     }
 
@@ -125,9 +132,23 @@ impl Predict for TreeRegressor {
 }
 
 impl Regress for TreeRegressor {
+    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if out.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            rows.par_chunks(PARALLEL_CHUNK_ROWS * n_features)
+                .zip(out.par_chunks_mut(PARALLEL_CHUNK_ROWS))
+                .for_each(|(rows, out)| self.predict_on_this_thread(rows, n_features, out));
+            return;
+        }
+        self.predict_on_this_thread(rows, n_features, out)
+    }
+}
+
+impl TreeRegressor {
     /// A tree: `value[leaf]` (`BaseDecisionTree.predict`). A forest: `y = 0.0; y += value`
     /// tree by tree, then `y / n_estimators` (`ForestRegressor.predict`).
-    fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+    pub fn predict_on_this_thread(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
         let nodes = &self.walker.nodes;
         let n = self.n_trees() as f64;
         self.walker.for_each_row(rows, n_features, |r, row| {
@@ -166,7 +187,7 @@ impl TreeClassifier {
         let mut label = Vec::with_capacity(n_nodes);
         for i in 0..n_nodes {
             let v = block.values_of(i);
-            // Validation bounds K by the node count, far below u32::MAX.
+            // Labels are u32 class indices (the Classify API); a file lists far fewer classes.
             label.push(first_argmax(v) as u32);
             match valid.leaf_probability {
                 LeafProbability::Fractions => proba.extend_from_slice(v),
@@ -181,7 +202,7 @@ impl TreeClassifier {
         Self {
             combination: valid.combination,
             n_classes: k,
-            walker: Walker::new(block),
+            walker: Walker::new(valid.trees),
             proba,
             label,
         }
@@ -222,10 +243,40 @@ impl Classify for TreeClassifier {
         self.n_classes
     }
 
+    fn classify_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
+        proba: Option<&mut [f64]>,
+    ) {
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if labels.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            let chunks = rows
+                .par_chunks(PARALLEL_CHUNK_ROWS * n_features)
+                .zip(labels.par_chunks_mut(PARALLEL_CHUNK_ROWS));
+            match proba {
+                Some(proba) => chunks
+                    .zip(proba.par_chunks_mut(PARALLEL_CHUNK_ROWS * self.n_classes))
+                    .for_each(|((rows, labels), proba)| {
+                        self.classify_on_this_thread(rows, n_features, labels, Some(proba))
+                    }),
+                None => chunks.for_each(|(rows, labels)| {
+                    self.classify_on_this_thread(rows, n_features, labels, None)
+                }),
+            }
+            return;
+        }
+        self.classify_on_this_thread(rows, n_features, labels, proba)
+    }
+}
+
+impl TreeClassifier {
     /// A tree: the leaf's class and probabilities. A forest (`ForestClassifier`):
     /// `acc = 0; acc += p_t` tree by tree, `proba = acc / n_estimators`, the class its
     /// first maximum.
-    fn classify_into(
+    pub fn classify_on_this_thread(
         &self,
         rows: &[f64],
         n_features: usize,
