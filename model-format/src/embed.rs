@@ -45,10 +45,15 @@ impl EmbedOptions {
     }
 }
 
-/// Whether `render` can compile `model` into statics (version 1's gradient boosting);
-/// any other model is embedded as its file's bytes and parsed on first use.
+/// Whether build.rs compiles `model` into statics: a version 1 file (no scikit-learn
+/// version, preprocessing steps or classes) of gradient boosting. Any other model, a
+/// version 2 gradient-boosting regressor included (statics would drop its
+/// `sklearn_version`), is embedded as its file's bytes and parsed on first use.
 pub fn has_static_form(model: &ValidModel) -> bool {
     matches!(model.estimator, ValidEstimator::GradientBoosting(_))
+        && model.sklearn_version.is_none()
+        && model.preprocessing.is_empty()
+        && model.classes.is_empty()
 }
 
 /// The Rust source of `model` as `pub(crate) static EMBEDDED_MODEL: crate::model::Model`;
@@ -191,6 +196,10 @@ mod tests {
         let ridge = crate::ModelFile::parse(ridge).unwrap();
         assert!(!has_static_form(&ridge));
         assert!(render(&ridge, &EmbedOptions::for_target("x86_64", "linux")).is_err());
+        let gbr = include_bytes!(
+            "../../model_data/zoo/sklearn-1.9/gradient_boosting_squared_error.model.json"
+        );
+        assert!(!has_static_form(&crate::ModelFile::parse(gbr).unwrap()));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub(crate) fn model() -> &'static Model {
     })
 }
 
-/// Run with `EDGE_PREDICTOR_MODEL=path/to/v2.model.json cargo test -p predictor --lib`
+/// Run with `EDGE_PREDICTOR_MODEL=path/to/v2.model.json cargo test -p predictor --lib embedded::tests`
 /// (scripts/test/edge.sh serves such a build end to end).
 #[cfg(all(test, embedded_model_file))]
 mod tests {

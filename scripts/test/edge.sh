@@ -118,7 +118,7 @@ serve_zoo_pair /zoo/sklearn-1.9/MANIFEST.json ""
 python3 scripts/test/edge_zoo_check.py --edge "$edge_url" --expect-error "MODEL_FILE /zoo/sklearn-1.9/MANIFEST.json: invalid model: "
 stop_zoo_pair
 
-embedded_model=sklearn-1.9/pipeline_standard_ridge
+embedded_model=sklearn-1.9/random_forest_classifier_nan
 echo "--- a version 2 model embedded at build time (EDGE_PREDICTOR_MODEL=$embedded_model)"
 # Its own target dir, so the default component's build keeps its cache.
 embedded_component=$(CARGO_TARGET_DIR="$target_dir/embedded-v2" \

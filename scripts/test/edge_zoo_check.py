@@ -39,7 +39,7 @@ def holds(bound, ours, theirs):
     if bound in (None, "exact"):
         return bits(ours) == bits(theirs)
     if "ulps" in bound:
-        return ulps(ours, theirs) <= bound["ulps"]
+        return ulps(ours, theirs) <= bound["ulps"] or abs(ours - theirs) <= bound.get("absolute", -1.0)
     return abs(ours - theirs) <= bound["relative"] * max(1.0, abs(theirs))
 
 

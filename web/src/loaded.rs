@@ -7,26 +7,15 @@ use js_sys::{Array, Float64Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use predictor::payload;
+use predictor::payload::{self, Output};
 use predictor::{Label, Model, Predictions, Scaling};
 
 use crate::{js_error, js_json, option_string, scaling};
 
-/// What `predict` answers: `options.output`, default `"predict"` (the server's `?output=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Output {
-    Predict,
-    PredictProba,
-}
-
-fn output(options: Option<&js_sys::Object>) -> Result<Output, JsError> {
-    match option_string(options, "output")?.as_deref() {
-        None | Some("predict") => Ok(Output::Predict),
-        Some("predict_proba") => Ok(Output::PredictProba),
-        Some(other) => Err(JsError::new(&format!(
-            "options: output must be \"predict\" or \"predict_proba\", not {other:?}"
-        ))),
-    }
+/// `options.output` (the server's `?output=`, same refusals): `predict` by default.
+fn output(options: Option<&js_sys::Object>, model: &Model) -> Result<Output, JsError> {
+    let name = option_string(options, "output")?;
+    Output::for_model(name.as_deref(), model).map_err(js_error)
 }
 
 /// A class label as JavaScript has it: a number, a string or a boolean (integer labels
@@ -110,7 +99,7 @@ impl LoadedModel {
         #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<js_sys::Object>,
     ) -> Result<JsValue, JsError> {
         let scaling = scaling(options.as_ref())?;
-        let output = output(options.as_ref())?;
+        let output = output(options.as_ref(), &self.model)?;
         if payload.is_undefined() {
             return Err(JsError::new(
                 "payload is undefined; expected an object of columns or an array of records",
@@ -120,9 +109,6 @@ impl LoadedModel {
             .map_err(|reason| JsError::new(&format!("payload holds {reason}")))?;
         let rows = payload::decode_json_with(&json, &self.model, usize::MAX, js_sys::parse_float)
             .map_err(js_error)?;
-        if output == Output::PredictProba && !self.model.is_classifier() {
-            return Err(self.not_a_classifier());
-        }
         let n_rows = rows.nrows();
         let flat: Vec<f64> = match rows.as_slice() {
             Some(flat) => flat.to_vec(),

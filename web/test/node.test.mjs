@@ -163,7 +163,10 @@ test("JavaScript values JSON has no text for", () => {
   const with_ = (cell) => [{ ...row, RM: cell }];
   assert.throws(() => predict(with_(NaN)), { message: "row 0: value for RM is not a finite number (got NaN)" });
   assert.throws(() => predict(with_(-Infinity)), { message: "row 0: value for RM is not a finite number (got -Infinity)" });
-  assert.throws(() => predict(with_(undefined)), { message: "row 0: value for RM is null" });
+  // undefined is null, which is a missing value (the Boston model takes none).
+  assert.throws(() => predict(with_(undefined)), {
+    message: "row 0: value for RM is missing, and this model does not take missing values (scikit-learn refuses NaN in its input)",
+  });
   assert.throws(() => predict(with_(() => 1)), { message: "payload holds a function, which JSON cannot hold" });
   assert.throws(() => predict(with_(Symbol("x"))), { message: "payload holds a symbol, which JSON cannot hold" });
   assert.throws(() => predict(with_(10n)), { message: "payload holds a bigint, which JSON cannot hold" });

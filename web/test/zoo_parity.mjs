@@ -31,7 +31,8 @@ function ulps(a, b) {
 
 function holds(bound, ours, theirs) {
   if (bound === undefined || bound === "exact") return bitsOf(ours) === bitsOf(theirs);
-  if (bound.ulps !== undefined) return ulps(ours, theirs) <= bound.ulps;
+  if (bound.ulps !== undefined)
+    return ulps(ours, theirs) <= bound.ulps || Math.abs(ours - theirs) <= (bound.absolute ?? -1);
   if (bound.relative !== undefined)
     return Math.abs(ours - theirs) <= bound.relative * Math.max(1, Math.abs(theirs));
   throw new Error(`unknown bound ${JSON.stringify(bound)}`);
