@@ -3,6 +3,7 @@
 # logsumexp, so predictor/tests/math_reference.rs holds predictor::math to them on every target.
 """usage: .cache/venv-tools/bin/python tools/math_reference.py [--measure]
        .cache/venv-zoo-1.0/bin/python tools/math_reference.py --numpy-1.21
+       .cache/venv-zoo-1.3/bin/python tools/math_reference.py --numpy-1.24
 
 Writes predictor/tests/data/math_libm.txt (Python's math module, i.e. the C library: glibc on
 Linux) and predictor/tests/data/math_links.txt (scipy.special and scikit-learn's formulas), with
@@ -19,7 +20,8 @@ Lines of math_links.txt:  expit X Y
 "LIBM" columns are the same numpy arithmetic with math.exp/math.log (the C library) in place of
 numpy's exp/log, i.e. what scikit-learn computes on a CPU without AVX-512.
 --numpy-1.21 (run with numpy 1.20/1.21, whose AVX-512F exp/log are Tang's kernels, not SVML)
-writes predictor/tests/data/math_numpy_1_21.txt instead: lines numpy_exp X Y | numpy_log X Y.
+writes predictor/tests/data/math_numpy_1_21.txt instead: lines numpy_exp X Y | numpy_log X Y;
+--numpy-1.24 (numpy 1.22 .. 1.24: SVML's default-accuracy kernels) math_numpy_1_24.txt likewise.
 """
 import math
 import platform
@@ -181,6 +183,10 @@ def main() -> None:
     if "--numpy-1.21" in sys.argv[1:]:
         assert np.__version__.startswith(("1.20.", "1.21.")), np.__version__
         (DATA / "math_numpy_1_21.txt").write_text(header() + "\n".join(numpy_exp_lines()) + "\n")
+        return
+    if "--numpy-1.24" in sys.argv[1:]:
+        assert np.__version__.startswith(("1.22.", "1.23.", "1.24.")), np.__version__
+        (DATA / "math_numpy_1_24.txt").write_text(header() + "\n".join(numpy_exp_lines()) + "\n")
         return
     rng = random.Random(20261201)
     DATA.mkdir(parents=True, exist_ok=True)

@@ -40,9 +40,6 @@ pub enum Output {
 }
 
 impl Output {
-    /// Every output name, in the order they are listed.
-    pub const NAMES: [&'static str; 2] = ["predict", "predict_proba"];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Output::Predict => "predict",

@@ -482,3 +482,62 @@ fn trees_of_scikit_learn_1_0_refuse_missing_values() {
         "{message}"
     );
 }
+
+/// Boolean, float and mixed labels: the zoo's [3, 7] tree with its `classes` relabelled,
+/// so each answer is the golden's label mapped one to one.
+#[test]
+fn boolean_float_and_mixed_labels_keep_their_json_kind() {
+    let original = zoo(("sklearn-1.9", "pipeline_imputer_median_decision_tree_int"));
+    let path = format!(
+        "{}/sklearn-1.9/pipeline_imputer_median_decision_tree_int.model.json",
+        zoo::DIR
+    );
+    let file: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    for (classes, datatype, v2_labels) in [
+        (json!([false, true]), "BOOL", json!([false, true])),
+        (json!([0.5, 2.25]), "FP64", json!([0.5, 2.25])),
+        (json!(["three", 7]), "BYTES", json!(["three", "7"])),
+    ] {
+        let mut relabelled = file.clone();
+        relabelled["classes"] = classes.clone();
+        let zoo = Zoo {
+            model: Model::from_json(relabelled.to_string().as_bytes()).unwrap(),
+            golden: original.golden.clone(),
+        };
+        let relabel = |labels: &Value, to: &Value| -> Value {
+            labels
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    if *l == json!(3) {
+                        to[0].clone()
+                    } else {
+                        to[1].clone()
+                    }
+                })
+                .collect()
+        };
+        let answer = zoo.ok("POST", "/predict", "", &zoo.records("X"));
+        assert_eq!(
+            answer["prediction"],
+            relabel(&zoo.golden["predict"], &classes)
+        );
+        let answer = zoo.ok(
+            "POST",
+            "/predict",
+            "output=predict_proba",
+            &zoo.records("X"),
+        );
+        assert_eq!(answer["classes"], classes);
+
+        let metadata = zoo.ok("GET", &format!("/v2/models/{}", zoo.model.name()), "", "");
+        assert_eq!(metadata["outputs"][0]["datatype"], datatype);
+        let answer = zoo.ok("POST", &zoo.infer_path(), "", &zoo.infer_body("X", &[]));
+        assert_eq!(answer["outputs"][0]["datatype"], datatype);
+        assert_eq!(
+            answer["outputs"][0]["data"],
+            relabel(&zoo.golden["predict"], &v2_labels)
+        );
+    }
+}

@@ -66,6 +66,39 @@ pub fn exp_numpy_avx512(x: f64) -> f64 {
     res * f64::from_bits(((1023 + m) as u64) << 52)
 }
 
+// The "la" (low accuracy, the SVML default) kernel's polynomial: e^r ~= 1 + r + L2 r^2 + r^3 (L3
+// + L4 r + r^2 (L5 + L6 r)); its reduction and 2^(j/16) table are the ones above.
+const L6: f64 = f64::from_bits(0x3f57_2eb5_ef0d_213d);
+const L5: f64 = f64::from_bits(0x3f81_1066_03d9_7c00);
+const L4: f64 = f64::from_bits(0x3fa5_5556_4bb4_f5f0);
+const L3: f64 = f64::from_bits(0x3fc5_5555_54b5_08a2);
+const L2: f64 = f64::from_bits(0x3fe0_0000_0000_2622);
+
+/// e^x as numpy 1.22 .. 1.24 compute it for float64 arrays on an AVX512_SKX CPU: SVML's
+/// default-accuracy `__svml_exp8` (numpy 1.24.4 checked; numpy 2.x calls the `_ha` kernel, see
+/// [`exp_numpy_avx512`]). Bit-identical for |x| < 707.70327, glibc's value beyond.
+pub fn exp_numpy_svml_la(x: f64) -> f64 {
+    if x.is_nan() || x.abs() >= RARE {
+        return super::exp(x);
+    }
+    let mut z = fma(x, LOG2E, SHIFTER);
+    if fma(x, LOG2E, -(z - SHIFTER)) < 0.0 {
+        z -= GRID;
+    }
+    let n = z - SHIFTER;
+    let j = (z.to_bits() & 0xf) as usize;
+    let r = fma(-n, LN2_HI, x);
+    let r = fma(-n, LN2_LO, r);
+    let r2 = r * r;
+    let r3 = r2 * r;
+    let a = fma(r2, fma(r, L6, L5), fma(r, L4, L3));
+    let poly = fma(r3, a, fma(r2, L2, r));
+    let head = f64::from_bits(EXP_TABLE[16 * j + 1].wrapping_add((8 * j as u64) << 45));
+    let res = fma(head, poly, head);
+    let m = libm::floor(n) as i64;
+    res * f64::from_bits(((1023 + m) as u64) << 52)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@
 //! values (NaN, -inf, +inf, NaN).
 
 use super::fma;
-use super::numpy_log_table::{NUMPY_LOG_HI, NUMPY_LOG_LO};
+use super::numpy_log_table::{NUMPY_LOG_HI, NUMPY_LOG_LA, NUMPY_LOG_LO};
 
 // The constants of SVML's dlog_ha AVX-512 kernel (numpy's bundled SVML, BSD-3-Clause), as bit
 // patterns read from its data table: P(R) ~= -1/2 + R/3 - R^2/4 + ... + R^7/9.
@@ -71,6 +71,47 @@ pub fn log_numpy_avx512(x: f64) -> f64 {
     let r_lo = r - (hi - head);
     let lo = fma(r2, p, r_lo) + fma(LN2_LO, ed, f64::from_bits(NUMPY_LOG_LO[j]));
     hi + lo
+}
+
+/// ln 2 rounded (the default-accuracy kernel's).
+const LN2: f64 = f64::from_bits(0x3fe6_2e42_fefa_39ef);
+
+/// ln(x) as numpy 1.22 .. 1.24 compute it for float64 arrays on an AVX512_SKX CPU: SVML's
+/// default-accuracy `__svml_log8` (numpy 1.24.4 checked; numpy 2.x calls the `_ha` kernel,
+/// [`log_numpy_avx512`]): the same reduction and polynomial, one table of -log(c) and one ln 2.
+pub fn log_numpy_svml_la(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    if x <= 0.0 || x == f64::INFINITY {
+        return if x == 0.0 {
+            f64::NEG_INFINITY
+        } else if x < 0.0 {
+            f64::NAN
+        } else {
+            x
+        };
+    }
+    let (mut bits, mut e) = (x.to_bits(), 0i64);
+    if bits >> 52 == 0 {
+        bits = (x * f64::from_bits(0x4330_0000_0000_0000)).to_bits();
+        e = -52;
+    }
+    e += (bits >> 52) as i64 - 1023;
+    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let c = round_half_even(32.0 / m) / 32.0;
+    let mut ed = e as f64;
+    if c < 0.75 {
+        ed += 1.0;
+    }
+    let j = ((c.to_bits() >> 48) & 0xf) as usize;
+    let r = fma(c, m, -1.0);
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let a = fma(r2, fma(P9, r, P8), fma(P7, r, P6));
+    let b = fma(r2, fma(P5, r, P4), fma(P3, r, P2));
+    let p = fma(r4, a, b);
+    fma(LN2, ed, f64::from_bits(NUMPY_LOG_LA[j]) + fma(r2, p, r))
 }
 
 /// Round to the nearest integer, ties to even (for 16 <= v <= 32).

@@ -40,3 +40,23 @@ pub(super) const NUMPY_LOG_LO: [u64; 16] = [
     0x3d4d034451fecdfb,
     0xbd577771fd187145,
 ];
+
+/// -log(c_j) rounded (the default-accuracy kernel's one table).
+pub(super) const NUMPY_LOG_LA: [u64; 16] = [
+    0x0000000000000000,
+    0xbfaf0a30c01162a6,
+    0xbfbe27076e2af2e6,
+    0xbfc5ff3070a793d4,
+    0xbfcc8ff7c79a9a22,
+    0xbfd1675cababa60e,
+    0xbfd4618bc21c5ec2,
+    0xbfd739d7f6bbd007,
+    0x3fd269621134db92,
+    0x3fcf991c6cb3b379,
+    0x3fca93ed3c8ad9e3,
+    0x3fc5bf406b543db2,
+    0x3fc1178e8227e47c,
+    0x3fb9335e5d594989,
+    0x3fb08598b59e3a07,
+    0x3fa0415d89e74444,
+];

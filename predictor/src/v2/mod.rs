@@ -54,7 +54,7 @@ pub struct InferRequest {
     /// `n_rows x n_features`, model column order.
     pub rows: Array2<f64>,
     /// The outputs to answer, in the order asked for (`[Predict]` when the request names
-    /// none), each a output the model has, once.
+    /// none), each an output the model has, once.
     pub outputs: Vec<Output>,
 }
 
