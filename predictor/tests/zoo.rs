@@ -254,6 +254,9 @@ fn every_zoo_model_is_of_a_kind_this_build_evaluates() {
     // Every line of the zoo is here: 0.20.3, 1.0.2, 1.3.2 and 1.9.1.
     let mut lines: Vec<&str> = cases.iter().map(|c| c.line.as_str()).collect();
     lines.dedup();
-    assert_eq!(lines, ["sklearn-0.20", "sklearn-1.0", "sklearn-1.3", "sklearn-1.9"]);
+    assert_eq!(
+        lines,
+        ["sklearn-0.20", "sklearn-1.0", "sklearn-1.3", "sklearn-1.9"]
+    );
     assert!(cases.len() >= 137, "{} zoo models", cases.len());
 }
