@@ -14,7 +14,7 @@
 //! the same algorithm without any fusing, as glibc computes it on CPUs without FMA (`__exp_sse2`).
 
 use super::exp_table::EXP_TABLE;
-use super::fma;
+use super::madd;
 
 const TABLE_BITS: u32 = 7;
 const N: u64 = 1 << TABLE_BITS;
@@ -43,16 +43,6 @@ const TWO_M1022: f64 = f64::from_bits(0x0010_0000_0000_0000);
 /// Top 12 bits of a double (sign and exponent).
 const fn top12(x: f64) -> u32 {
     (x.to_bits() >> 52) as u32
-}
-
-/// A multiply-add, fused when `FUSED` (glibc's `__exp_fma`) and rounded twice otherwise.
-#[inline(always)]
-fn madd<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FUSED {
-        fma(a, b, c)
-    } else {
-        a * b + c
-    }
 }
 
 /// e^x, bit-identical to glibc's `exp` on CPUs with FMA and AVX2 (every x86-64 since 2013's

@@ -8,7 +8,7 @@
 //! k ln2_hi - ((f^2/2 - (s (f^2/2 + R) + (k ln2_lo + c))) - f). The fused operations follow the
 //! disassembly of Debian's glibc 2.36 `__log1p_fma` (marked `fma` below).
 
-use super::fma;
+use super::madd;
 
 // fdlibm's constants (s_log1p.c): ln 2 split so that k * LN2_HI is exact for |k| < 2000, and
 // the Remez coefficients Lp1..Lp7 of R(z) on [0, 0.1716] (error < 2^-58.45).
@@ -23,16 +23,6 @@ const LP6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f);
 const LP7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244);
 /// The double nearest 2/3, of the |f| < 2^-20 shortcut.
 const TWO_THIRDS: f64 = f64::from_bits(0x3fe5_5555_5555_5555);
-
-/// a * b + c, fused when `FUSED`.
-#[inline(always)]
-fn madd<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FUSED {
-        fma(a, b, c)
-    } else {
-        a * b + c
-    }
-}
 
 /// log(1 + x), bit-identical to glibc's `log1p` on CPUs with FMA and AVX2.
 pub fn log1p(x: f64) -> f64 {

@@ -67,6 +67,17 @@ pub fn fma(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
+/// a * b + c, fused when `FUSED` (glibc's `-mfma` builds, where GCC contracted it) and
+/// rounded twice otherwise (its SSE2 builds).
+#[inline(always)]
+fn madd<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FUSED {
+        fma(a, b, c)
+    } else {
+        a * b + c
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     /// The no_std build fuses with `libm::fma`: it must agree with the C library's (hardware) one,
