@@ -15,18 +15,10 @@ for arg in "$@"; do
     esac
 done
 line=1.9
-req="tools/zoo/requirements-sklearn-$line.txt"
-py="${PYENV_ROOT:-$HOME/.pyenv}/versions/3.13.0/bin/python"
-mkdir -p .cache
-venv="$(cd .cache && pwd -P)/venv-zoo-$line"
-want="$( { cat "$req"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
-    echo "zoo.sh: building $venv (the same env as tools/zoo/make_zoo.sh)" >&2
-    rm -rf "$venv"
-    "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: -r "$req"
-    echo "$want" > "$venv/.requirements.sha256"
-fi
+# shellcheck source=tools/zoo/venv.sh
+source tools/zoo/venv.sh
+zoo_venv "$line"
+venv="$(dirname "$(dirname "$ZOO_PY")")"
 target_dir="${CARGO_TARGET_DIR:-target}"
 out_dir="$target_dir/bench-report"
 mkdir -p "$out_dir"
