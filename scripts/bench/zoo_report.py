@@ -3,7 +3,6 @@
 """usage: zoo_report.py --criterion DIR --sklearn FILE.jsonl --zoo LINE_DIR --command CMD --benchmarks BENCHMARKS.md"""
 import argparse
 import datetime
-import glob
 import json
 import os
 import platform
@@ -14,11 +13,11 @@ END = "<!-- zoo:generated:end -->"
 
 
 def median_ns(criterion_dir, model, bench):
-    hits = glob.glob(os.path.join(criterion_dir, "zoo_cpu*" + model, bench, "new", "estimates.json"))
-    hits = [h for h in hits if os.path.basename(os.path.dirname(os.path.dirname(os.path.dirname(h)))).endswith("_" + model)]
-    if not hits:
+    # criterion writes group "zoo_cpu/NAME" to the directory "zoo_cpu_NAME"
+    path = os.path.join(criterion_dir, "zoo_cpu_" + model, bench, "new", "estimates.json")
+    if not os.path.exists(path):
         return None
-    with open(hits[0]) as f:
+    with open(path) as f:
         return json.load(f)["median"]["point_estimate"]
 
 
