@@ -56,18 +56,40 @@ impl Walker {
         }
     }
 
+    /// Calls `each(first row index, rows as float32)` for blocks of up to `BLOCK_ROWS` rows
+    /// (row-major, `n_features` wide), with one buffer.
+    fn for_each_block(&self, rows: &[f64], n_features: usize, mut each: impl FnMut(usize, &[f32])) {
+        let mut block32 = vec![0.0f32; BLOCK_ROWS.min(rows.len() / n_features) * n_features];
+        for (b, block) in rows.chunks(BLOCK_ROWS * n_features).enumerate() {
+            let block32 = &mut block32[..block.len()];
+            for (x32, x) in block32.iter_mut().zip(block) {
+                *x32 = *x as f32;
+            }
+            each(b * BLOCK_ROWS, block32);
+        }
+    }
+
+    /// Calls `leaf(row in block, global leaf index)` for every tree in tree order and, within
+    /// a tree, every row of `block32` (float32 rows): the tree's nodes stay in cache while the
+    /// block goes through it, as scikit-learn's forests apply one tree to all rows. Each row
+    /// still meets its trees in order, so a per-row sum has the bits of a row-by-row walk.
+    fn tree_by_tree(&self, block32: &[f32], n_features: usize, mut leaf: impl FnMut(usize, usize)) {
+        for &root in &self.roots {
+            for (r, row) in block32.chunks_exact(n_features).enumerate() {
+                leaf(r, leaf_index(&self.nodes, root, row));
+            }
+        }
+    }
+
     /// The leaf the row reaches in the first (a decision tree's only) tree.
     fn first_leaf(&self, row: &[f32]) -> usize {
         leaf_index(&self.nodes, self.roots[0], row)
     }
-
-    /// The global index of the leaf the row reaches in each tree, in tree order.
-    fn leaves<'a>(&'a self, row: &'a [f32]) -> impl Iterator<Item = usize> + 'a {
-        self.roots
-            .iter()
-            .map(move |&root| leaf_index(&self.nodes, root, row))
-    }
 }
+
+/// Rows a forest takes through one tree before the next (`Walker::tree_by_tree`): a 500-tree
+/// forest of deep trees is ~100 MB of nodes, one tree's a few hundred KB.
+const BLOCK_ROWS: usize = 256;
 
 /// Tree models cast to float32, and scikit-learn refuses a value that overflows it
 /// ("Input contains infinity or a value too large for dtype('float32')").
@@ -150,19 +172,24 @@ impl TreeRegressor {
     /// tree by tree, then `y / n_estimators` (`ForestRegressor.predict`).
     pub fn predict_on_this_thread(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
         let nodes = &self.walker.nodes;
-        let n = self.n_trees() as f64;
-        self.walker.for_each_row(rows, n_features, |r, row| {
-            out[r] = match self.combination {
-                Combination::SingleTree => nodes[self.walker.first_leaf(row)].value,
-                Combination::Average => {
-                    let mut y = 0.0;
-                    for i in self.walker.leaves(row) {
-                        y += nodes[i].value;
-                    }
-                    y / n
-                }
-            };
-        });
+        match self.combination {
+            Combination::SingleTree => self.walker.for_each_row(rows, n_features, |r, row| {
+                out[r] = nodes[self.walker.first_leaf(row)].value;
+            }),
+            Combination::Average => {
+                let n = self.n_trees() as f64;
+                self.walker
+                    .for_each_block(rows, n_features, |first, block32| {
+                        let y = &mut out[first..first + block32.len() / n_features];
+                        y.fill(0.0);
+                        self.walker
+                            .tree_by_tree(block32, n_features, |r, i| y[r] += nodes[i].value);
+                        for y in y {
+                            *y /= n;
+                        }
+                    });
+            }
+        }
     }
 }
 
@@ -284,32 +311,40 @@ impl TreeClassifier {
         mut proba: Option<&mut [f64]>,
     ) {
         let k = self.n_classes;
-        let n = self.n_trees() as f64;
-        let mut acc = vec![0.0f64; k];
-        self.walker.for_each_row(rows, n_features, |r, row| {
-            match self.combination {
-                Combination::SingleTree => {
-                    let i = self.walker.first_leaf(row);
-                    labels[r] = self.label[i];
-                    acc.copy_from_slice(self.leaf_proba(i));
+        match self.combination {
+            Combination::SingleTree => self.walker.for_each_row(rows, n_features, |r, row| {
+                let i = self.walker.first_leaf(row);
+                labels[r] = self.label[i];
+                if let Some(out) = proba.as_deref_mut() {
+                    out[r * k..(r + 1) * k].copy_from_slice(self.leaf_proba(i));
                 }
-                Combination::Average => {
-                    acc.fill(0.0);
-                    for i in self.walker.leaves(row) {
-                        for (a, p) in acc.iter_mut().zip(self.leaf_proba(i)) {
-                            *a += p;
+            }),
+            Combination::Average => {
+                let n = self.n_trees() as f64;
+                let mut acc = vec![0.0f64; BLOCK_ROWS.min(labels.len()) * k];
+                self.walker
+                    .for_each_block(rows, n_features, |first, block32| {
+                        let m = block32.len() / n_features;
+                        let acc = &mut acc[..m * k];
+                        acc.fill(0.0);
+                        self.walker.tree_by_tree(block32, n_features, |r, i| {
+                            for (a, p) in acc[r * k..(r + 1) * k].iter_mut().zip(self.leaf_proba(i))
+                            {
+                                *a += p;
+                            }
+                        });
+                        for a in acc.iter_mut() {
+                            *a /= n;
                         }
-                    }
-                    for a in acc.iter_mut() {
-                        *a /= n;
-                    }
-                    labels[r] = first_argmax(&acc) as u32;
-                }
+                        for (r, p) in acc.chunks_exact(k).enumerate() {
+                            labels[first + r] = first_argmax(p) as u32;
+                        }
+                        if let Some(out) = proba.as_deref_mut() {
+                            out[first * k..(first + m) * k].copy_from_slice(acc);
+                        }
+                    });
             }
-            if let Some(out) = proba.as_deref_mut() {
-                out[r * k..(r + 1) * k].copy_from_slice(&acc);
-            }
-        });
+        }
     }
 }
 
