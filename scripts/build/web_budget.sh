@@ -5,4 +5,5 @@
 # exp/log ports) measured 171.9 KB with the linear regressor alone and 237.7 KB with every
 # kind (issue 11).
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # read by the scripts that source this file
 WEB_BUDGET_KB=256
