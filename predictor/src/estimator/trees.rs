@@ -34,12 +34,21 @@ struct Walker {
     nodes: Vec<Node>,
     roots: Vec<u32>,
     takes_missing: bool,
+    /// Rows a forest takes through one tree before the next (`tree_by_tree`): `BLOCK_ROWS`
+    /// when its nodes outgrow a core's cache, else 1 (row by row, trees in cache anyway).
+    block_rows: usize,
 }
 
 impl Walker {
     fn new(block: TreeBlock) -> Self {
+        let node_bytes = block.nodes.len() * core::mem::size_of::<Node>();
         Self {
             takes_missing: block.nan_input == NanInput::MissingGoToLeft,
+            block_rows: if node_bytes > CACHED_NODE_BYTES {
+                BLOCK_ROWS
+            } else {
+                1
+            },
             nodes: block.nodes,
             roots: block.roots,
         }
@@ -56,16 +65,17 @@ impl Walker {
         }
     }
 
-    /// Calls `each(first row index, rows as float32)` for blocks of up to `BLOCK_ROWS` rows
+    /// Calls `each(first row index, rows as float32)` for blocks of up to `block_rows` rows
     /// (row-major, `n_features` wide), with one buffer.
     fn for_each_block(&self, rows: &[f64], n_features: usize, mut each: impl FnMut(usize, &[f32])) {
-        let mut block32 = vec![0.0f32; BLOCK_ROWS.min(rows.len() / n_features) * n_features];
-        for (b, block) in rows.chunks(BLOCK_ROWS * n_features).enumerate() {
+        let block_rows = self.block_rows;
+        let mut block32 = vec![0.0f32; block_rows.min(rows.len() / n_features) * n_features];
+        for (b, block) in rows.chunks(block_rows * n_features).enumerate() {
             let block32 = &mut block32[..block.len()];
             for (x32, x) in block32.iter_mut().zip(block) {
                 *x32 = *x as f32;
             }
-            each(b * BLOCK_ROWS, block32);
+            each(b * block_rows, block32);
         }
     }
 
@@ -87,9 +97,13 @@ impl Walker {
     }
 }
 
-/// Rows a forest takes through one tree before the next (`Walker::tree_by_tree`): a 500-tree
-/// forest of deep trees is ~100 MB of nodes, one tree's a few hundred KB.
+/// Rows a forest takes through one tree before the next (`Walker::tree_by_tree`) when its
+/// nodes do not fit in cache: a 500-tree forest of deep trees is ~100 MB of nodes, one
+/// tree's a few hundred KB.
 const BLOCK_ROWS: usize = 256;
+
+/// Nodes up to this size stay in a core's cache (L2) whatever the order.
+const CACHED_NODE_BYTES: usize = 1 << 20;
 
 /// Tree models cast to float32, and scikit-learn refuses a value that overflows it
 /// ("Input contains infinity or a value too large for dtype('float32')").
@@ -321,7 +335,7 @@ impl TreeClassifier {
             }),
             Combination::Average => {
                 let n = self.n_trees() as f64;
-                let mut acc = vec![0.0f64; BLOCK_ROWS.min(labels.len()) * k];
+                let mut acc = vec![0.0f64; self.walker.block_rows.min(labels.len()) * k];
                 self.walker
                     .for_each_block(rows, n_features, |first, block32| {
                         let m = block32.len() / n_features;
@@ -351,6 +365,64 @@ impl TreeClassifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zoo forest evaluated row by row and tree by tree in blocks: the same bits.
+    #[cfg(all(feature = "std", not(target_family = "wasm")))]
+    #[test]
+    fn blocks_of_rows_tree_by_tree_give_the_row_by_row_bits() {
+        use model_format::{ModelFile, ValidEstimator};
+        let zoo = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../model_data/zoo/sklearn-1.9/"
+        );
+        let load = |name: &str| {
+            let bytes = std::fs::read(alloc::format!("{zoo}{name}.model.json")).unwrap();
+            ModelFile::parse(&bytes).unwrap().estimator
+        };
+        // 700 rows: every 13th value NaN, some huge, the rest in [-5, 5).
+        let rows = |width: usize| -> Vec<f64> {
+            (0..700 * width)
+                .map(|i| match i % 13 {
+                    0 => f64::NAN,
+                    5 => 1e30,
+                    _ => ((i * 7919) % 1000) as f64 / 100.0 - 5.0,
+                })
+                .collect()
+        };
+        let ValidEstimator::TreeRegressor(valid) = load("random_forest_regressor_nan") else {
+            panic!("a forest regressor")
+        };
+        let by_row = TreeRegressor::from_valid(valid);
+        assert_eq!(
+            by_row.walker.block_rows, 1,
+            "a small forest walks row by row"
+        );
+        let mut by_block = by_row.clone();
+        by_block.walker.block_rows = BLOCK_ROWS;
+        let (mut a, mut b) = (vec![0.0; 700], vec![0.0; 700]);
+        by_row.predict_on_this_thread(&rows(10), 10, &mut a);
+        by_block.predict_on_this_thread(&rows(10), 10, &mut b);
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        let ValidEstimator::TreeClassifier(valid) = load("random_forest_classifier_nan") else {
+            panic!("a forest classifier")
+        };
+        let by_row = TreeClassifier::from_valid(valid);
+        let mut by_block = by_row.clone();
+        by_block.walker.block_rows = BLOCK_ROWS;
+        let k = by_row.n_classes;
+        let (mut la, mut lb) = (vec![0; 700], vec![0; 700]);
+        let (mut pa, mut pb) = (vec![0.0; 700 * k], vec![0.0; 700 * k]);
+        by_row.classify_on_this_thread(&rows(30), 30, &mut la, Some(&mut pa));
+        by_block.classify_on_this_thread(&rows(30), 30, &mut lb, Some(&mut pb));
+        assert_eq!(la, lb);
+        assert_eq!(
+            pa.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            pb.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn argmax_is_numpys_first_maximum() {
