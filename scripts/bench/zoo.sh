@@ -24,14 +24,16 @@ out_dir="$target_dir/bench-report"
 mkdir -p "$out_dir"
 crit_args=()
 [ "$quick" = 1 ] && crit_args=(--warm-up-time 1 --measurement-time 2)
+# One core on both sides: rayon's idle workers spin (process CPU time counts that), and
+# scikit-learn runs with OMP_NUM_THREADS=1.
 cmd=(cargo bench -p predictor --bench zoo -- "${crit_args[@]}")
-echo "command: ${cmd[*]}"
-"${cmd[@]}" | tee "$out_dir/zoo-criterion.txt"
+echo "command: RAYON_NUM_THREADS=1 ${cmd[*]}"
+RAYON_NUM_THREADS=1 "${cmd[@]}" | tee "$out_dir/zoo-criterion.txt"
 sk_args=()
 [ "$quick" = 1 ] && sk_args=(--quick)
 echo "command: OMP_NUM_THREADS=1 $venv/bin/python scripts/bench/sklearn_zoo.py model_data/zoo/sklearn-$line ${sk_args[*]}"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$venv/bin/python" scripts/bench/sklearn_zoo.py "model_data/zoo/sklearn-$line" "${sk_args[@]}" \
     | tee "$out_dir/zoo-sklearn.jsonl"
 python3 scripts/bench/zoo_report.py --criterion "$target_dir/criterion" --sklearn "$out_dir/zoo-sklearn.jsonl" \
-    --zoo "model_data/zoo/sklearn-$line" --command "${cmd[*]}" --benchmarks BENCHMARKS.md
+    --zoo "model_data/zoo/sklearn-$line" --command "RAYON_NUM_THREADS=1 ${cmd[*]}" --benchmarks BENCHMARKS.md
 echo "updated BENCHMARKS.md (Every model kind)"
