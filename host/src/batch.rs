@@ -69,8 +69,21 @@ pub fn predict_output_text(
     }
 }
 
-/// One line per row: a value, a label (strings as they are, numbers and booleans as JSON
-/// prints them), or the row's probabilities comma-separated.
+/// `field` as one RFC 4180 field: as it is, or in double quotes (inner quotes doubled) when
+/// it holds a comma, a quote or a line break, so that every output line is one label.
+fn push_csv_field(text: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        text.push('"');
+        text.push_str(&field.replace('"', "\"\""));
+        text.push('"');
+    } else {
+        text.push_str(field);
+    }
+}
+
+/// One line per row: a value, a label (strings as one CSV field, quoted when they hold a
+/// comma, quote or line break; numbers and booleans as JSON prints them), or the row's
+/// probabilities comma-separated.
 fn lines(model: &Model, predictions: &Predictions) -> String {
     let float = |x: &f64| serde_json::to_string(x).expect("a float serializes");
     let mut text = String::new();
@@ -96,7 +109,7 @@ fn lines(model: &Model, predictions: &Predictions) -> String {
                     .ok()
                     .and_then(|i| model.classes().get(i))
                 {
-                    Some(Label::Str(s)) => text.push_str(s),
+                    Some(Label::Str(s)) => push_csv_field(&mut text, s),
                     Some(other) => {
                         text.push_str(&serde_json::to_string(other).expect("a label serializes"))
                     }
@@ -160,6 +173,27 @@ mod tests {
     fn csv(text: &str) -> Result<String, String> {
         predict_text(Model::embedded(), Scaling::Training, text.as_bytes())
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_string_label_is_one_csv_field_however_it_is_written() {
+        let mut text = String::new();
+        for label in ["setosa", "a,b", "say \"hi\"", "two\nlines"] {
+            push_csv_field(&mut text, label);
+            text.push('\n');
+        }
+        assert_eq!(
+            text,
+            "setosa\n\"a,b\"\n\"say \"\"hi\"\"\"\n\"two\nlines\"\n"
+        );
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let read: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        assert_eq!(read, ["setosa", "a,b", "say \"hi\"", "two\nlines"]);
     }
 
     #[test]
