@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use golden::zoo;
 use serde_json::{json, Value};
 
-use common::Server;
+use std::process::Output;
+
+use common::{host_predict, stdout_of_success, Server};
 
 /// String labels (alpha, beta, gamma); takes missing values.
 const STRING_LABELS: &str = "sklearn-1.9/hist_gradient_boosting_classifier_multiclass_str";
@@ -233,29 +232,6 @@ fn zoo_server_reply(id: &str, path: &str) -> (u16, String) {
     let server = Server::start(&["--model", &zoo.path]);
     let reply = server.post_json(path, &zoo.records("X"));
     (reply.status, reply.text())
-}
-
-fn host_predict(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host"))
-        .arg("predict")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-#[track_caller]
-fn stdout_of_success(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
 }
 
 /// A failed run: exit 2 and exactly one line on stderr, returned.

@@ -1,34 +1,9 @@
 //! `host predict` as a user runs it: JSON and CSV in, predictions out; bad input exits 2
 //! with one line on stderr.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn host_predict(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host"))
-        .arg("predict")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The CLI may exit (bad flag, missing model) before reading its input: a broken
-    // pipe here is expected, the exit status and stderr are what the tests check.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-/// The stdout of a run that must have succeeded.
-#[track_caller]
-fn stdout_of_success(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{host_predict, stdout_of_success};
 
 const SAMPLE: &str = r#"{"CHAS":{"0":0},"RM":{"0":6.575},"TAX":{"0":296.0},"PTRATIO":{"0":15.3},"B":{"0":396.9},"LSTAT":{"0":4.98}}"#;
 
