@@ -16,7 +16,8 @@ use model_format::trees::boosting::{
     MulticlassProba, PriorLink, ValidGradientBoostingClassifier,
 };
 
-use super::trees::{first_argmax, first_over_float32};
+use super::inverse_link::argmax;
+use super::trees::first_over_float32;
 use super::{Classify, GradientBoostingRegressor, Head, Predict};
 use crate::math;
 use crate::scaler::pairwise_sum;
@@ -171,7 +172,7 @@ impl Classify for GradientBoostingClassifier {
                     let p0 = 1.0 - p1;
                     labels[r] = match decision {
                         // argmax([p0, p1]): class 1 only when strictly larger (or NaN).
-                        BinaryDecision::ProbaArgmax => first_argmax(&[p0, p1]) as u32,
+                        BinaryDecision::ProbaArgmax => argmax(&[p0, p1]) as u32,
                         BinaryDecision::RawNonNegative => u32::from(score >= 0.0),
                     };
                     if let Some(out) = proba.as_deref_mut() {
@@ -199,8 +200,8 @@ impl Classify for GradientBoostingClassifier {
                         }
                     }
                     labels[r] = match decision {
-                        MulticlassDecision::ProbaArgmax => first_argmax(&p),
-                        MulticlassDecision::RawArgmax => first_argmax(scores),
+                        MulticlassDecision::ProbaArgmax => argmax(&p),
+                        MulticlassDecision::RawArgmax => argmax(scores),
                     } as u32;
                     if let Some(out) = proba.as_deref_mut() {
                         out[r * n..(r + 1) * n].copy_from_slice(&p);

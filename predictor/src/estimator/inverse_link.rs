@@ -64,6 +64,10 @@ mod tests {
         assert_eq!(argmax(&[1.0, f64::NAN, 5.0, f64::NAN]), 1);
         assert_eq!(argmax(&[f64::NEG_INFINITY, f64::NEG_INFINITY]), 0);
         assert_eq!(argmax(&[0.0]), 0);
+        assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
+        assert_eq!(argmax(&[0.0, 0.0]), 0);
+        assert_eq!(argmax(&[1.0, f64::NAN, 5.0]), 1);
+        assert_eq!(argmax(&[-1.0]), 0);
     }
 
     #[test]

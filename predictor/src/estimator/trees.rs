@@ -20,6 +20,7 @@ use model_format::trees::{NanInput, TreeBlock};
 
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
+use super::inverse_link::argmax;
 use super::{Classify, Head, Predict, Regress};
 use crate::scaler::pairwise_sum;
 
@@ -110,20 +111,6 @@ const CACHED_NODE_BYTES: usize = 1 << 20;
 pub(crate) fn first_over_float32(rows: &[f64]) -> Option<usize> {
     rows.iter()
         .position(|v| !v.is_nan() && !(*v as f32).is_finite())
-}
-
-/// numpy's `argmax`: the first maximum (a NaN counts as the maximum, as in numpy).
-pub(crate) fn first_argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in values.iter().enumerate() {
-        if v.is_nan() {
-            return i;
-        }
-        if *v > values[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 /// `DecisionTreeRegressor`, `RandomForestRegressor`, `ExtraTreesRegressor`.
@@ -229,7 +216,7 @@ impl TreeClassifier {
         for i in 0..n_nodes {
             let v = block.values_of(i);
             // Labels are u32 class indices (the Classify API); a file lists far fewer classes.
-            label.push(first_argmax(v) as u32);
+            label.push(argmax(v) as u32);
             match valid.leaf_probability {
                 LeafProbability::Fractions => proba.extend_from_slice(v),
                 LeafProbability::NormaliseCounts => {
@@ -351,7 +338,7 @@ impl TreeClassifier {
                             *a /= n;
                         }
                         for (r, p) in acc.chunks_exact(k).enumerate() {
-                            labels[first + r] = first_argmax(p) as u32;
+                            labels[first + r] = argmax(p) as u32;
                         }
                         if let Some(out) = proba.as_deref_mut() {
                             out[first * k..(first + m) * k].copy_from_slice(acc);
@@ -422,14 +409,6 @@ mod tests {
             pa.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             pb.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
-    }
-
-    #[test]
-    fn argmax_is_numpys_first_maximum() {
-        assert_eq!(first_argmax(&[1.0, 3.0, 3.0]), 1);
-        assert_eq!(first_argmax(&[0.0, 0.0]), 0);
-        assert_eq!(first_argmax(&[1.0, f64::NAN, 5.0]), 1);
-        assert_eq!(first_argmax(&[-1.0]), 0);
     }
 
     #[test]
