@@ -134,14 +134,7 @@ fn floats(values: &Value) -> Vec<f64> {
 /// Probabilities (flat, row-major) within `PROBA_ULPS` of the golden array's.
 #[track_caller]
 fn assert_proba(ours: &[f64], golden: &Value) {
-    let (_, theirs) = zoo::f64_array(golden);
-    assert_eq!(ours.len(), theirs.len());
-    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-        assert!(
-            zoo::ulps(*a, *b) <= PROBA_ULPS,
-            "[{i}] {a:e} vs scikit-learn's {b:e}"
-        );
-    }
+    zoo::assert_within_ulps(ours, golden, PROBA_ULPS);
 }
 
 /// The probabilities the model computes, for the check that every printed float parses

@@ -99,3 +99,17 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     }
     a.to_bits().abs_diff(b.to_bits())
 }
+
+/// Asserts that `ours` (flat, row-major) has the golden array's length and each value is
+/// within `max_ulps` of scikit-learn's.
+#[track_caller]
+pub fn assert_within_ulps(ours: &[f64], golden: &Value, max_ulps: u64) {
+    let (_, theirs) = f64_array(golden);
+    assert_eq!(ours.len(), theirs.len());
+    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+        assert!(
+            ulps(*a, *b) <= max_ulps,
+            "[{i}] {a:e} vs scikit-learn's {b:e}"
+        );
+    }
+}
