@@ -216,18 +216,27 @@ impl Model {
         if rows.is_empty() {
             return Err(PredictError::EmptyPayload);
         }
-        let mut input = rows.to_vec();
-        match (scaling, &self.scaler) {
-            (Scaling::Training, Some(scaler)) => scaler.transform_into(rows, &mut input),
+        // The estimator's input: the rows themselves when nothing transforms them.
+        let input: Cow<'_, [f64]> = match (scaling, &self.scaler) {
+            (Scaling::Training, None) if self.preprocessing.is_empty() => Cow::Borrowed(rows),
             (Scaling::Training, None) => {
+                let mut input = rows.to_vec();
                 for step in &self.preprocessing {
                     preprocessing::transform_in_place(step, &mut input);
                 }
+                Cow::Owned(input)
+            }
+            (Scaling::Training, Some(scaler)) => {
+                let mut input = vec![0.0; rows.len()];
+                scaler.transform_into(rows, &mut input);
+                Cow::Owned(input)
             }
             (Scaling::PerRequest, _) => {
-                StandardScaler::fit_per_request(rows, width).transform_into(rows, &mut input)
+                let mut input = vec![0.0; rows.len()];
+                StandardScaler::fit_per_request(rows, width).transform_into(rows, &mut input);
+                Cow::Owned(input)
             }
-        }
+        };
         let estimator = self.estimator.as_predict();
         // scikit-learn's imputer and scalers refuse infinities ("Input X contains
         // infinity") even in front of an estimator that takes them (HistGradientBoosting).
