@@ -691,3 +691,49 @@ fn a_hundred_reloads_under_load_drop_nothing() {
     // The last load was version 1 again (i = 100 is even).
     assert_eq!(server.post_json("/predict", SAMPLE).text(), SAMPLE_ANSWER);
 }
+
+/// `--model FILE` and the embedded model are repositories of one: the same index, and
+/// SIGHUP rereads the file (under the name it declared at start-up).
+#[test]
+fn one_model_servers_have_the_repository_too() {
+    let dir = ModelDir::new("single");
+    dir.put("x.json", &read(TREE));
+    let file = dir.0.join("x.json");
+    let server = Server::start(&["--model", file.to_str().unwrap()]);
+    assert_eq!(
+        index(&server),
+        serde_json::json!([{"name": "decision_tree_regressor", "version": "1", "state": "READY", "reason": ""}])
+    );
+    let mut padded = read(TREE);
+    padded.push(b'\n');
+    dir.put("x.json", &padded);
+    server.signal(libc::SIGHUP);
+    wait_for(|| {
+        metric(
+            &server,
+            "host_model_bytes{model=\"decision_tree_regressor\"}",
+        ) == Some(padded.len() as f64)
+    });
+    assert_eq!(
+        server.post_json("/predict", TREE_ROWS).text(),
+        expected_predict(&read(TREE), TREE_ROWS)
+    );
+
+    let embedded = Server::start(&[]);
+    let unloaded = embedded.request(
+        "POST",
+        "/v2/repository/models/boston-housing/unload",
+        &[],
+        b"",
+    );
+    assert_eq!(unloaded.status, 200);
+    assert_eq!(embedded.post_json("/predict", SAMPLE).status, 404);
+    let loaded = embedded.request(
+        "POST",
+        "/v2/repository/models/boston-housing/load",
+        &[],
+        b"",
+    );
+    assert_eq!(loaded.json()["state"], "READY");
+    assert_eq!(embedded.post_json("/predict", SAMPLE).text(), SAMPLE_ANSWER);
+}
