@@ -69,12 +69,12 @@ struct Entry {
 impl Snapshot {
     /// The model called `name`, or why there is none (unknown, or unavailable and why).
     pub fn get(&self, name: &str) -> Result<&Arc<Model>, String> {
-        self.entry(name).map(|(_, model)| model)
+        self.lookup(name).map(|(_, model)| model)
     }
 
     /// The model `POST /predict` answers, or why there is none.
     pub fn default_model(&self) -> Result<&Arc<Model>, String> {
-        self.default_entry().map(|(_, model)| model)
+        self.lookup_default().map(|(_, model)| model)
     }
 
     /// The name of the default model.
@@ -87,7 +87,9 @@ impl Snapshot {
         self.entries.keys().copied()
     }
 
-    fn entry(&self, name: &str) -> Result<(&'static str, &Arc<Model>), String> {
+    /// `get` with the model's name for the life of the process (`&'static`): the label
+    /// to put on a metric, bounded by the repository's names.
+    pub fn lookup(&self, name: &str) -> Result<(&'static str, &Arc<Model>), String> {
         let Some(entry) = self.entries.get(name) else {
             let names: Vec<&str> = self.names().collect();
             return Err(format!(
@@ -101,9 +103,10 @@ impl Snapshot {
         }
     }
 
-    fn default_entry(&self) -> Result<(&'static str, &Arc<Model>), String> {
+    /// `default_model` with its name for metric labels, as `lookup`.
+    pub fn lookup_default(&self) -> Result<(&'static str, &Arc<Model>), String> {
         match self.default {
-            Some(name) => self.entry(name),
+            Some(name) => self.lookup(name),
             None => Err(
                 "no default model: name one with --default-model, or POST to \
                          /models/{name}/predict"
@@ -795,13 +798,13 @@ impl<'a> RequestModels<'a> {
 
 impl Models for RequestModels<'_> {
     fn get(&self, name: &str) -> Result<&Model, String> {
-        let (name, model) = self.snapshot.entry(name)?;
+        let (name, model) = self.snapshot.lookup(name)?;
         self.answered.set(Some(name));
         Ok(model)
     }
 
     fn default_model(&self) -> Result<&Model, String> {
-        let (name, model) = self.snapshot.default_entry()?;
+        let (name, model) = self.snapshot.lookup_default()?;
         self.answered.set(Some(name));
         Ok(model)
     }

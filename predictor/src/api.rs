@@ -329,8 +329,9 @@ impl<'m, M: Models + ?Sized> Service<'m, M> {
                 let name = model_path.map_or("", |p| p.name);
                 self.repository_change(req, route, name)
             }
+            // Route::find gives these routes a model path: not reached.
             (Route::ModelPredict | Route::V2Model | Route::V2ModelReady | Route::V2Infer, None) => {
-                unreachable!("Route::find gives these routes a model path")
+                Response::error(404, &alloc::format!("no route {}", req.path), "unknown")
             }
         }
     }
