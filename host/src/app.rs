@@ -16,11 +16,13 @@ use predictor::{Model, Service, ServiceOptions};
 use tokio::sync::Semaphore;
 
 use crate::observe::{observe, Observer, RouteInfo, METRICS_CONTENT_TYPE};
+use crate::repository::{ModelRepository, RequestModels, Snapshot};
 
 /// How the server is configured (from the command line, or by tests).
 #[derive(Clone, Debug)]
 pub struct AppConfig {
-    pub model: &'static Model,
+    /// The models served, by name (one model unless `--model-dir`).
+    pub models: Arc<ModelRepository>,
     pub service: ServiceOptions,
     /// Largest request body accepted (413 above).
     pub max_body_bytes: usize,
@@ -31,9 +33,15 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
-    pub fn new(model: &'static Model) -> Self {
+    /// Serves one fixed model with the default limits.
+    pub fn new(model: &Model) -> Self {
+        Self::with_models(Arc::new(ModelRepository::single(model)))
+    }
+
+    /// Serves a repository with the default limits.
+    pub fn with_models(models: Arc<ModelRepository>) -> Self {
         Self {
-            model,
+            models,
             service: ServiceOptions::default(),
             max_body_bytes: 1 << 20,
             request_timeout: Duration::from_secs(30),
@@ -53,12 +61,29 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: AppConfig) -> Arc<Self> {
+        let snapshot = config.models.snapshot();
+        let default = snapshot
+            .default_model()
+            .map(|m| (m.name(), m.version()))
+            .unwrap_or(("", ""));
+        let observer = Observer::new(default, config.models.metrics());
         Arc::new(Self {
-            observer: Observer::new(config.model),
+            observer,
             ready: AtomicBool::new(true),
             permits: Semaphore::new(config.max_concurrency),
             config,
         })
+    }
+
+    /// The models serving now, by name (`snapshot.get(name)`, `snapshot.default_model()`):
+    /// hold it for one request, so the request sees one model from start to end.
+    pub fn models(&self) -> Arc<Snapshot> {
+        self.config.models.snapshot()
+    }
+
+    /// The repository itself (load, unload, reload, index).
+    pub fn repository(&self) -> &Arc<ModelRepository> {
+        &self.config.models
     }
 
     pub fn is_ready(&self) -> bool {
@@ -150,33 +175,48 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         }
     };
     let body_len = body.len();
-    let model = config.model;
     let options = ServiceOptions {
         ready: state.is_ready(),
         ..config.service
     };
-    let answer = move || {
+    // Repository calls read files: off the async workers, as large bodies are.
+    let blocking = body_len > INLINE_BODY_BYTES || parts.uri.path().starts_with("/v2/repository/");
+    let answer = move |state: &AppState| {
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
-        Service::new(model, options).handle(&predictor::Request {
+        let repository = &state.config.models;
+        // The request's models, fixed until it is answered (a reload swaps in a new
+        // snapshot; this one lives on until its last request is done).
+        let snapshot = repository.snapshot_guard();
+        let models = RequestModels::new(&snapshot, repository);
+        let response = Service::with_models(&models, options).handle(&predictor::Request {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query().unwrap_or(""),
             content_type,
             body: &body,
-        })
+        });
+        (response, models.answered())
     };
-    let response = if body_len > INLINE_BODY_BYTES {
-        match tokio::task::spawn_blocking(answer).await {
-            Ok(response) => response,
-            Err(_) => predictor::Response::error(500, "prediction failed", "unknown"),
+    let (response, model) = if blocking {
+        let state = state.clone();
+        match tokio::task::spawn_blocking(move || answer(&state)).await {
+            Ok(answered) => answered,
+            Err(_) => (
+                predictor::Response::error(500, "prediction failed", "unknown"),
+                None,
+            ),
         }
     } else {
-        answer()
+        answer(&state)
     };
-    core_response(response)
+    let mut http = core_response(response);
+    if let Some(info) = http.extensions_mut().get_mut::<RouteInfo>() {
+        info.model = model;
+    }
+    http
 }
 
 /// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.
@@ -197,6 +237,7 @@ fn metrics(state: &AppState, method: &Method) -> Response {
     response.extensions_mut().insert(RouteInfo {
         route: ROUTE,
         rows: 0,
+        model: None,
     });
     response
 }
@@ -212,6 +253,7 @@ pub fn core_response(response: predictor::Response) -> Response {
     let info = RouteInfo {
         route: response.route,
         rows: response.rows,
+        model: None,
     };
     let mut http = (status, Body::from(response.body)).into_response();
     let headers = http.headers_mut();

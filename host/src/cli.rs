@@ -55,6 +55,23 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
     #[command(flatten)]
     pub model: ModelArgs,
+    /// Serve every model file in this directory, NAME.model.json or NAME.json as the model
+    /// NAME (instead of --model).
+    #[arg(long, env = "MODEL_DIR", conflicts_with = "model")]
+    pub model_dir: Option<PathBuf>,
+    /// The model POST /predict answers (default: the only model; required with several).
+    #[arg(long, env = "DEFAULT_MODEL")]
+    pub default_model: Option<String>,
+    /// Most bytes of model files loaded at once; a load over it is refused (409).
+    #[arg(long, env = "MAX_MODEL_BYTES")]
+    pub max_model_bytes: Option<u64>,
+    /// Reload a model when its file changes, load new files, drop removed ones (polls the
+    /// files' size, mtime and inode every --watch-interval).
+    #[arg(long, env = "WATCH")]
+    pub watch: bool,
+    /// How often --watch looks at the files.
+    #[arg(long, env = "WATCH_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub watch_interval: Duration,
     /// Largest request body in bytes (413 above).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
@@ -128,6 +145,21 @@ pub struct PredictArgs {
 }
 
 impl ServeArgs {
+    /// Where the served models come from.
+    pub fn repository(&self) -> crate::repository::RepositoryConfig {
+        use crate::repository::ModelSource;
+        let source = match (&self.model_dir, &self.model.model) {
+            (Some(dir), _) => ModelSource::Dir(dir.clone()),
+            (None, Some(file)) => ModelSource::File(file.clone()),
+            (None, None) => ModelSource::Embedded,
+        };
+        crate::repository::RepositoryConfig {
+            source,
+            default_model: self.default_model.clone(),
+            max_model_bytes: self.max_model_bytes,
+        }
+    }
+
     /// `--listen`/`LISTEN`, else `0.0.0.0:$PORT`, else `0.0.0.0:8080`.
     pub fn address(&self) -> Result<SocketAddr, HostError> {
         if let Some(addr) = self.listen {

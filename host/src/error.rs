@@ -17,6 +17,9 @@ pub enum HostError {
     },
     #[error("model file {}: {source}", path.display())]
     InvalidModel { path: PathBuf, source: ModelError },
+    /// The model repository cannot start (`--model-dir`, `--default-model`, the limit).
+    #[error("{0}")]
+    Repository(String),
     #[error("cannot read standard input: {0}")]
     ReadStdin(#[source] std::io::Error),
     #[error("cannot read {}: {source}", path.display())]

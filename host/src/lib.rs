@@ -1,6 +1,6 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
 //! builds the router (tests call it without a socket), `serve` binds it and drains it on
-//! shutdown, `observe` and `logging` tell operators what happens, `healthcheck` probes a
+//! shutdown, `repository` holds the served models and reloads them, `observe` and `logging` tell operators what happens, `healthcheck` probes a
 //! running server, `batch` scores files from the command line, `error` says what stopped
 //! it. No model logic lives here.
 
@@ -11,6 +11,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod logging;
 pub mod observe;
+pub mod repository;
 pub mod serve;
 
 use predictor::Model;
@@ -21,16 +22,18 @@ pub use error::HostError;
 pub fn load_model(path: Option<&std::path::Path>) -> Result<&'static Model, HostError> {
     match path {
         None => Ok(Model::embedded()),
-        Some(path) => {
-            let bytes = std::fs::read(path).map_err(|source| HostError::ReadModel {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let model = Model::from_json(&bytes).map_err(|source| HostError::InvalidModel {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            Ok(Box::leak(Box::new(model)))
-        }
+        Some(path) => Ok(Box::leak(Box::new(read_model(path)?))),
     }
+}
+
+/// The model file at `path`, validated.
+pub fn read_model(path: &std::path::Path) -> Result<Model, HostError> {
+    let bytes = std::fs::read(path).map_err(|source| HostError::ReadModel {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Model::from_json(&bytes).map_err(|source| HostError::InvalidModel {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -11,7 +11,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use predictor::Model;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -32,17 +31,55 @@ pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.
 pub struct RouteInfo {
     pub route: &'static str,
     pub rows: usize,
+    /// The model that answered (`None` for routes that answer for no model, and for
+    /// names the repository does not serve, so labels stay bounded).
+    pub model: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: &'static str,
     status: u16,
+    model: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     route: &'static str,
+    model: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModelLabels {
+    model: &'static str,
+}
+
+/// The repository's metrics, written by `repository` as models load, fail and unload.
+#[derive(Clone, Debug, Default)]
+pub struct ModelMetrics {
+    bytes: Family<ModelLabels, Gauge>,
+    loads: Family<ModelLabels, Counter>,
+    load_failures: Family<ModelLabels, Counter>,
+}
+
+impl ModelMetrics {
+    /// `host_model_bytes{model}`: the size of the file the serving model was read from.
+    pub fn bytes(&self, model: &'static str) -> impl std::ops::Deref<Target = Gauge> + '_ {
+        self.bytes.get_or_create(&ModelLabels { model })
+    }
+
+    /// `host_model_loads_total{model}`: loads that succeeded (start-up included).
+    pub fn loads(&self, model: &'static str) -> impl std::ops::Deref<Target = Counter> + '_ {
+        self.loads.get_or_create(&ModelLabels { model })
+    }
+
+    /// `host_model_load_failures_total{model}`: loads refused (invalid file, over the limit).
+    pub fn load_failures(
+        &self,
+        model: &'static str,
+    ) -> impl std::ops::Deref<Target = Counter> + '_ {
+        self.load_failures.get_or_create(&ModelLabels { model })
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -76,12 +113,13 @@ impl std::fmt::Debug for Observer {
 }
 
 impl Observer {
-    pub fn new(model: &Model) -> Self {
+    /// The registry; `host_build` names the default model (`default`: name and version).
+    pub fn new(default: (&str, &str), models: &ModelMetrics) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "host_http_requests",
-            "HTTP requests answered, by route and status",
+            "HTTP requests answered, by route, status and model",
             requests.clone(),
         );
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
@@ -89,13 +127,13 @@ impl Observer {
         );
         registry.register(
             "host_http_request_duration_seconds",
-            "Time from request head to response head, by route",
+            "Time from request head to response head, by route and model",
             latency.clone(),
         );
         let rows = Family::<RouteLabels, Counter>::default();
         registry.register(
             "host_predicted_rows",
-            "Rows predicted, by route",
+            "Rows predicted, by route and model",
             rows.clone(),
         );
         let in_flight = Gauge::default();
@@ -113,12 +151,27 @@ impl Observer {
         );
         registry.register(
             "host_build",
-            "The server version and the model it serves",
+            "The server version and the default model at start-up",
             Info::new(BuildLabels {
                 version: env!("CARGO_PKG_VERSION"),
-                model: model.name().to_string(),
-                model_version: model.version().to_string(),
+                model: default.0.to_string(),
+                model_version: default.1.to_string(),
             }),
+        );
+        registry.register(
+            "host_model_bytes",
+            "Size in bytes of the file each serving model was read from (0: embedded or unloaded)",
+            models.bytes.clone(),
+        );
+        registry.register(
+            "host_model_loads",
+            "Model loads that succeeded, by model",
+            models.loads.clone(),
+        );
+        registry.register(
+            "host_model_load_failures",
+            "Model loads refused (invalid file, over --max-model-bytes), by model",
+            models.load_failures.clone(),
         );
         Self {
             registry,
@@ -145,13 +198,18 @@ impl Observer {
     }
 
     fn record(&self, info: RouteInfo, status: u16, seconds: f64) {
+        let model = info.model.unwrap_or("");
         self.requests
             .get_or_create(&RequestLabels {
                 route: info.route,
                 status,
+                model,
             })
             .inc();
-        let route = RouteLabels { route: info.route };
+        let route = RouteLabels {
+            route: info.route,
+            model,
+        };
         self.latency.get_or_create(&route).observe(seconds);
         if info.rows > 0 {
             self.rows.get_or_create(&route).inc_by(info.rows as u64);
@@ -208,6 +266,7 @@ pub async fn observe(
         .unwrap_or(RouteInfo {
             route: "unknown",
             rows: 0,
+            model: None,
         });
     let status = response.status().as_u16();
     observer.record(info, status, elapsed.as_secs_f64());
@@ -218,6 +277,7 @@ pub async fn observe(
         method = %method,
         path = %path,
         route = %info.route,
+        model = %info.model.unwrap_or(""),
         status,
         latency_us = elapsed.as_micros() as u64,
         rows = info.rows,

@@ -15,16 +15,17 @@ use tokio::net::TcpListener;
 use crate::app::{router, AppConfig, AppState};
 use crate::cli::ServeArgs;
 use crate::error::HostError;
+use crate::repository::{ModelRepository, Trigger};
 
 pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
-    let model = crate::load_model(args.model.model.as_deref())?;
+    let repository = Arc::new(ModelRepository::open(args.repository())?);
     let address = args.address()?;
     let listener = TcpListener::bind(address)
         .await
         .map_err(|source| HostError::Listen { address, source })?;
     let local = listener.local_addr().map_err(HostError::LocalAddress)?;
     let state = AppState::new(AppConfig {
-        model,
+        models: repository.clone(),
         service: ServiceOptions {
             default_scaling: args.model.scaling,
             max_rows: args.max_rows,
@@ -34,15 +35,23 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         request_timeout: args.request_timeout,
         max_concurrency: args.max_concurrency as usize,
     });
+    let snapshot = repository.snapshot();
+    let models: Vec<&str> = snapshot.names().collect();
     tracing::info!(
         address = %local,
-        model = model.name(),
-        model_version = model.version(),
+        models = models.join(",").as_str(),
+        default_model = snapshot.default_name().unwrap_or(""),
+        watch = args.watch,
         scaling = args.model.scaling.as_str(),
         version = env!("CARGO_PKG_VERSION"),
         "serving on http://{local}"
     );
     crate::logging::flush();
+    drop(snapshot);
+    tokio::spawn(reload_on_sighup(repository.clone()));
+    if args.watch {
+        tokio::spawn(watch(repository.clone(), args.watch_interval));
+    }
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -75,6 +84,42 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     }
     drop(listener);
     drain(graceful, args.drain_timeout).await
+}
+
+/// SIGHUP rereads every model file (on its own blocking thread: requests go on).
+async fn reload_on_sighup(repository: Arc<ModelRepository>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: reload with the repository API");
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the models");
+            let repository = repository.clone();
+            let _ = tokio::task::spawn_blocking(move || repository.reload(Trigger::Sighup)).await;
+            crate::logging::flush();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = repository;
+}
+
+/// `--watch`: polls the model files every `interval` and reloads the changed ones.
+/// Polling rather than inotify (the `notify` crate): it sees every way a file can change
+/// (a rename over it, a Kubernetes ConfigMap's symbolic link swap, a network file system
+/// that sends no events) with no new dependency, at the cost of `interval` latency and
+/// one stat per file per interval.
+async fn watch(repository: Arc<ModelRepository>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let repository = repository.clone();
+        let _ = tokio::task::spawn_blocking(move || repository.reload(Trigger::Watch)).await;
+    }
 }
 
 /// Resolves when the listener should close: a signal, readiness off, then the delay.

@@ -89,39 +89,45 @@ async fn metrics_count_what_was_sent() {
         .unwrap()
         .starts_with("application/openmetrics-text"));
     let m = text(response).await;
-    let count = |route: &str, status: u16| {
+    // `model` names the model that answered; routes that answer for none have "".
+    let count = |route: &str, status: u16, model: &str| {
         sample(
             &m,
-            &format!("host_http_requests_total{{route=\"{route}\",status=\"{status}\"}}"),
+            &format!(
+                "host_http_requests_total{{route=\"{route}\",status=\"{status}\",model=\"{model}\"}}"
+            ),
         )
     };
-    assert_eq!(count("/predict", 200), 9.0, "{m}");
-    assert_eq!(count("/predict", 400), 3.0);
-    assert_eq!(count("/v2/models/{name}/infer", 200), 4.0);
-    assert_eq!(count("unknown", 404), 1.0);
-    assert_eq!(count("/v2/health/live", 200), 1.0);
+    assert_eq!(count("/predict", 200, "boston-housing"), 9.0, "{m}");
+    assert_eq!(count("/predict", 400, "boston-housing"), 3.0);
+    assert_eq!(count("/v2/models/{name}/infer", 200, "boston-housing"), 4.0);
+    assert_eq!(count("unknown", 404, ""), 1.0);
+    assert_eq!(count("/v2/health/live", 200, ""), 1.0);
     assert_eq!(
-        sample(&m, "host_predicted_rows_total{route=\"/predict\"}"),
+        sample(
+            &m,
+            "host_predicted_rows_total{route=\"/predict\",model=\"boston-housing\"}"
+        ),
         13.0
     );
     assert_eq!(
         sample(
             &m,
-            "host_predicted_rows_total{route=\"/v2/models/{name}/infer\"}"
+            "host_predicted_rows_total{route=\"/v2/models/{name}/infer\",model=\"boston-housing\"}"
         ),
         8.0
     );
     assert_eq!(
         sample(
             &m,
-            "host_http_request_duration_seconds_count{route=\"/predict\"}"
+            "host_http_request_duration_seconds_count{route=\"/predict\",model=\"boston-housing\"}"
         ),
         12.0
     );
     assert_eq!(
         sample(
             &m,
-            "host_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/predict\"}"
+            "host_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/predict\",model=\"boston-housing\"}"
         ),
         12.0
     );
@@ -250,7 +256,7 @@ async fn a_full_server_sheds_with_503_at_once() {
     assert_eq!(
         sample(
             &m,
-            "host_http_requests_total{route=\"(overloaded)\",status=\"503\"}"
+            "host_http_requests_total{route=\"(overloaded)\",status=\"503\",model=\"\"}"
         ),
         1.0
     );

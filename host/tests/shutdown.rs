@@ -106,10 +106,13 @@ fn sigterm_under_load_drops_nothing_and_metrics_count_every_request() {
     assert!(tally.failures.lock().unwrap().is_empty());
     let counted = metric(
         &server,
-        "host_http_requests_total{route=\"/predict\",status=\"200\"}",
+        "host_http_requests_total{route=\"/predict\",status=\"200\",model=\"boston-housing\"}",
     );
     assert_eq!(counted, sent as f64);
-    let rows = metric(&server, "host_predicted_rows_total{route=\"/predict\"}");
+    let rows = metric(
+        &server,
+        "host_predicted_rows_total{route=\"/predict\",model=\"boston-housing\"}",
+    );
     assert_eq!(rows, sent as f64);
 
     // Phase 2: load again, SIGTERM in the middle.

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::PredictError;
 use crate::model::{Model, Predictions};
+use crate::models::{Models, Repository};
 use crate::payload::{self, Output};
 use crate::scaler::Scaling;
 use crate::v2;
@@ -96,10 +97,11 @@ impl Default for ServiceOptions {
     }
 }
 
-/// A model behind the HTTP contract.
+/// Models behind the HTTP contract: one `Model` on every target, a repository of them
+/// in the native host (`Models`).
 #[derive(Clone, Copy, Debug)]
-pub struct Service<'m> {
-    model: &'m Model,
+pub struct Service<'m, M: Models + ?Sized = Model> {
+    models: &'m M,
     options: ServiceOptions,
 }
 
@@ -108,6 +110,8 @@ pub struct Service<'m> {
 enum Route {
     Home,
     Predict,
+    /// `POST /models/{name}/predict`: `/predict` for any model.
+    ModelPredict,
     /// `GET /v2`: server metadata.
     V2Server,
     V2Live,
@@ -116,6 +120,12 @@ enum Route {
     V2Model,
     V2ModelReady,
     V2Infer,
+    /// `POST /v2/repository/index`.
+    RepositoryIndex,
+    /// `POST /v2/repository/models/{name}/load`.
+    RepositoryLoad,
+    /// `POST /v2/repository/models/{name}/unload`.
+    RepositoryUnload,
 }
 
 /// The `{name}` and optional `{version}` of a `/v2/models/...` path.
@@ -133,9 +143,44 @@ impl Route {
             "/v2" => Route::V2Server,
             "/v2/health/live" => Route::V2Live,
             "/v2/health/ready" => Route::V2Ready,
-            _ => return Self::find_model(path),
+            "/v2/repository/index" => Route::RepositoryIndex,
+            _ => {
+                return Self::find_model(path)
+                    .or_else(|| Self::find_model_predict(path))
+                    .or_else(|| Self::find_repository(path))
+            }
         };
         Some((route, None))
+    }
+
+    /// `/models/{name}/predict`.
+    fn find_model_predict(path: &str) -> Option<(Route, Option<ModelPath<'_>>)> {
+        let name = path.strip_prefix("/models/")?.strip_suffix("/predict")?;
+        (!name.is_empty() && !name.contains('/')).then_some((
+            Route::ModelPredict,
+            Some(ModelPath {
+                name,
+                version: None,
+            }),
+        ))
+    }
+
+    /// `/v2/repository/models/{name}/load|unload`.
+    fn find_repository(path: &str) -> Option<(Route, Option<ModelPath<'_>>)> {
+        let rest = path.strip_prefix("/v2/repository/models/")?;
+        let (name, action) = rest.split_once('/')?;
+        let route = match action {
+            "load" => Route::RepositoryLoad,
+            "unload" => Route::RepositoryUnload,
+            _ => return None,
+        };
+        (!name.is_empty()).then_some((
+            route,
+            Some(ModelPath {
+                name,
+                version: None,
+            }),
+        ))
     }
 
     /// `/v2/models/{name}[/versions/{version}][/ready|/infer]`.
@@ -163,9 +208,23 @@ impl Route {
 
     fn method(self) -> &'static str {
         match self {
-            Route::Predict | Route::V2Infer => "POST",
+            Route::Predict
+            | Route::ModelPredict
+            | Route::V2Infer
+            | Route::RepositoryIndex
+            | Route::RepositoryLoad
+            | Route::RepositoryUnload => "POST",
             _ => "GET",
         }
+    }
+
+    /// Routes whose `{name}` must be a model that answers (the repository's own routes
+    /// take unavailable models too).
+    fn serves_model(self) -> bool {
+        matches!(
+            self,
+            Route::ModelPredict | Route::V2Model | Route::V2ModelReady | Route::V2Infer
+        )
     }
 
     /// A fixed label (path parameters as `{name}`), for metrics and logs.
@@ -173,23 +232,40 @@ impl Route {
         match self {
             Route::Home => "/",
             Route::Predict => "/predict",
+            Route::ModelPredict => "/models/{name}/predict",
             Route::V2Server => "/v2",
             Route::V2Live => "/v2/health/live",
             Route::V2Ready => "/v2/health/ready",
             Route::V2Model => "/v2/models/{name}",
             Route::V2ModelReady => "/v2/models/{name}/ready",
             Route::V2Infer => "/v2/models/{name}/infer",
+            Route::RepositoryIndex => "/v2/repository/index",
+            Route::RepositoryLoad => "/v2/repository/models/{name}/load",
+            Route::RepositoryUnload => "/v2/repository/models/{name}/unload",
         }
     }
 }
 
-impl<'m> Service<'m> {
+impl<'m> Service<'m, Model> {
+    /// One model behind the contract (every target).
     pub fn new(model: &'m Model, options: ServiceOptions) -> Self {
-        Self { model, options }
+        Self::with_models(model, options)
     }
 
+    /// The model of a one-model service.
     pub fn model(&self) -> &'m Model {
-        self.model
+        self.models
+    }
+}
+
+impl<'m, M: Models + ?Sized> Service<'m, M> {
+    /// A set of models behind the contract (the native host's repository).
+    pub fn with_models(models: &'m M, options: ServiceOptions) -> Self {
+        Self { models, options }
+    }
+
+    pub fn models(&self) -> &'m M {
+        self.models
     }
 
     pub fn options(&self) -> ServiceOptions {
@@ -211,32 +287,52 @@ impl<'m> Service<'m> {
             response.allow = Some(allowed);
             return response;
         }
-        if let Some(model_path) = model_path {
-            if let Err(response) = self.check_model(model_path, route.label()) {
-                return response;
-            }
-        }
-        match route {
-            Route::Home => self.home(),
-            Route::Predict => self.predict(req),
-            Route::V2Server => Response::new(200, JSON, v2::server_metadata(), route.label()),
-            Route::V2Live => Response::new(200, JSON, v2::health("live", true), route.label()),
-            Route::V2Ready => Response::new(
+        let model = match model_path {
+            Some(path) if route.serves_model() => match self.lookup(path, route.label()) {
+                Ok(model) => Some(model),
+                Err(response) => return response,
+            },
+            _ => None,
+        };
+        match (route, model) {
+            (Route::Home, _) => self.home(),
+            (Route::Predict, _) => match self.models.default_model() {
+                Ok(model) => self.predict(req, model, route.label()),
+                Err(message) => Response::error(404, &message, route.label()),
+            },
+            (Route::ModelPredict, Some(model)) => self.predict(req, model, route.label()),
+            (Route::V2Server, _) => Response::new(
+                200,
+                JSON,
+                v2::server_metadata(self.models.repository().is_some()),
+                route.label(),
+            ),
+            (Route::V2Live, _) => Response::new(200, JSON, v2::health("live", true), route.label()),
+            (Route::V2Ready, _) => Response::new(
                 self.ready_status(),
                 JSON,
                 v2::health("ready", self.options.ready),
                 route.label(),
             ),
-            Route::V2Model => {
-                Response::new(200, JSON, v2::model_metadata(self.model), route.label())
+            (Route::V2Model, Some(model)) => {
+                Response::new(200, JSON, v2::model_metadata(model), route.label())
             }
-            Route::V2ModelReady => Response::new(
+            (Route::V2ModelReady, Some(model)) => Response::new(
                 self.ready_status(),
                 JSON,
-                v2::model_ready(self.model, self.options.ready),
+                v2::model_ready(model, self.options.ready),
                 route.label(),
             ),
-            Route::V2Infer => self.infer(req),
+            (Route::V2Infer, Some(model)) => self.infer(req, model),
+            (Route::RepositoryIndex, _) => self.repository_index(req),
+            (Route::RepositoryLoad | Route::RepositoryUnload, _) => {
+                let name = model_path.map_or("", |p| p.name);
+                self.repository_change(req, route, name)
+            }
+            // Route::find gives these routes a model path: not reached.
+            (Route::ModelPredict | Route::V2Model | Route::V2ModelReady | Route::V2Infer, None) => {
+                Response::error(404, &alloc::format!("no route {}", req.path), "unknown")
+            }
         }
     }
 
@@ -248,20 +344,12 @@ impl<'m> Service<'m> {
         }
     }
 
-    /// 404 unless the path names this model (and, if given, its version).
-    fn check_model(&self, path: ModelPath<'_>, route: &'static str) -> Result<(), Response> {
-        let model = self.model;
-        if path.name != model.name() {
-            return Err(Response::error(
-                404,
-                &alloc::format!(
-                    "unknown model {:?}; this server serves {:?}",
-                    path.name,
-                    model.name()
-                ),
-                route,
-            ));
-        }
+    /// The model the path names (and, if given, its version), or a 404 saying why not.
+    fn lookup(&self, path: ModelPath<'_>, route: &'static str) -> Result<&'m Model, Response> {
+        let model = self
+            .models
+            .get(path.name)
+            .map_err(|message| Response::error(404, &message, route))?;
         match path.version {
             Some(version) if version != model.version() => Err(Response::error(
                 404,
@@ -272,16 +360,64 @@ impl<'m> Service<'m> {
                 ),
                 route,
             )),
-            _ => Ok(()),
+            _ => Ok(model),
         }
     }
 
-    fn infer(&self, req: &Request<'_>) -> Response {
+    /// The repository, or a 404 on a target that serves one fixed model.
+    fn repository(&self, route: Route) -> Result<&'m dyn Repository, Response> {
+        self.models.repository().ok_or_else(|| {
+            Response::error(
+                404,
+                "this server serves one fixed model and has no model repository \
+                 (the native host has one with --model-dir)",
+                route.label(),
+            )
+        })
+    }
+
+    /// `POST /v2/repository/index`: every model the repository knows, with its state.
+    fn repository_index(&self, req: &Request<'_>) -> Response {
+        let route = Route::RepositoryIndex;
+        let repository = match self.repository(route) {
+            Ok(repository) => repository,
+            Err(response) => return response,
+        };
+        match v2::decode_index_request(req.body) {
+            Ok(ready_only) => {
+                let body = v2::encode_index(&repository.index(), ready_only);
+                Response::new(200, JSON, body, route.label())
+            }
+            Err(err) => Response::from_error(&err, route.label()),
+        }
+    }
+
+    /// `POST /v2/repository/models/{name}/load|unload`: answers the model's new index line.
+    fn repository_change(&self, req: &Request<'_>, route: Route, name: &str) -> Response {
+        let repository = match self.repository(route) {
+            Ok(repository) => repository,
+            Err(response) => return response,
+        };
+        if let Err(err) = v2::decode_load_request(req.body) {
+            return Response::from_error(&err, route.label());
+        }
+        let result = if route == Route::RepositoryLoad {
+            repository.load(name)
+        } else {
+            repository.unload(name)
+        };
+        match result {
+            Ok(entry) => Response::new(200, JSON, v2::encode_entry(&entry), route.label()),
+            Err(err) => Response::error(err.status, &err.message, route.label()),
+        }
+    }
+
+    fn infer(&self, req: &Request<'_>, model: &Model) -> Response {
         let route = Route::V2Infer.label();
-        match self.try_infer(req) {
+        match self.try_infer(req, model) {
             Ok((request, predictions)) => {
                 let body = v2::encode_infer_outputs(
-                    self.model,
+                    model,
                     request.id.as_deref(),
                     &predictions,
                     &request.outputs,
@@ -297,41 +433,47 @@ impl<'m> Service<'m> {
     fn try_infer(
         &self,
         req: &Request<'_>,
+        model: &Model,
     ) -> Result<(v2::InferRequest, Predictions), PredictError> {
         // V2 clients (Triton's among them) may send JSON without a Content-Type.
         if req.content_type.is_some() {
             require_json(req.content_type)?;
         }
-        let request = v2::decode_infer(req.body, self.model, self.options.max_rows)?;
+        let request = v2::decode_infer(req.body, model, self.options.max_rows)?;
         // `?scaling=` wins over `parameters.scaling`, which wins over the default.
         let scaling = match query_param(req.query, "scaling").or(request.scaling.as_deref()) {
             Some(value) => value.parse()?,
             None => self.options.default_scaling,
         };
-        let predictions = v2::infer(self.model, &request, scaling)?;
+        let predictions = v2::infer(model, &request, scaling)?;
         Ok((request, predictions))
     }
 
     fn home(&self) -> Response {
-        let model = self.model;
-        let features = model.features().collect::<Vec<_>>().join(", ");
+        let about = match self.models.default_model() {
+            Ok(model) => {
+                let features = model.features().collect::<Vec<_>>().join(", ");
+                alloc::format!(
+                    "<p>Model <b>{name}</b> version {version}: {description}</p>\n\
+                     <p>POST JSON to <code>/predict</code> with columns {features}.</p>\n",
+                    name = html_escape(model.name()),
+                    version = html_escape(model.version()),
+                    description = html_escape(model.description()),
+                    features = html_escape(&features),
+                )
+            }
+            Err(message) => alloc::format!("<p>{}</p>\n", html_escape(&message)),
+        };
         let page = alloc::format!(
-            "<!doctype html>\n<title>edge predictor</title>\n<h3>Sklearn Prediction Home</h3>\n\
-             <p>Model <b>{name}</b> version {version}: {description}</p>\n\
-             <p>POST JSON to <code>/predict</code> with columns {features}.</p>\n",
-            name = html_escape(model.name()),
-            version = html_escape(model.version()),
-            description = html_escape(model.description()),
-            features = html_escape(&features),
+            "<!doctype html>\n<title>edge predictor</title>\n<h3>Sklearn Prediction Home</h3>\n{about}"
         );
         Response::new(200, HTML, page.into_bytes(), Route::Home.label())
     }
 
-    fn predict(&self, req: &Request<'_>) -> Response {
-        let route = Route::Predict.label();
-        match self.try_predict(req) {
+    fn predict(&self, req: &Request<'_>, model: &Model, route: &'static str) -> Response {
+        match self.try_predict(req, model) {
             Ok((rows, predictions)) => {
-                let body = payload::encode_predictions(self.model, &predictions);
+                let body = payload::encode_predictions(model, &predictions);
                 let mut response = Response::new(200, JSON, body, route);
                 response.rows = rows;
                 response
@@ -341,19 +483,17 @@ impl<'m> Service<'m> {
     }
 
     /// The rows predicted and what the model answered for them.
-    fn try_predict(&self, req: &Request<'_>) -> Result<(usize, Predictions), PredictError> {
+    fn try_predict(
+        &self,
+        req: &Request<'_>,
+        model: &Model,
+    ) -> Result<(usize, Predictions), PredictError> {
         require_json(req.content_type)?;
         let scaling = self.scaling(req.query)?;
-        let output = self.output(req.query)?;
-        let rows = payload::decode(req.body, self.model, self.options.max_rows)?;
-        let predictions = payload::predict(self.model, rows.view(), scaling, output)?;
+        let output = Output::for_model(query_param(req.query, "output"), model)?;
+        let rows = payload::decode(req.body, model, self.options.max_rows)?;
+        let predictions = payload::predict(model, rows.view(), scaling, output)?;
         Ok((rows.nrows(), predictions))
-    }
-
-    /// The `output` query parameter (`predict`, the default, or `predict_proba` for a
-    /// classifier), checked against the model.
-    pub fn output(&self, query: &str) -> Result<Output, PredictError> {
-        Output::for_model(query_param(query, "output"), self.model)
     }
 
     /// The `scaling` query parameter, or the service default.

@@ -107,6 +107,11 @@ impl Model {
         &self.name
     }
 
+    /// Serves the model under another name (a repository names a model after its file).
+    pub fn set_name(&mut self, name: String) {
+        self.name = Cow::Owned(name);
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }

@@ -97,7 +97,7 @@ check "V2 infer" \
     '{"model_name":"boston-housing","model_version":"1","id":"c1","outputs":[{"name":"predict","datatype":"FP64","shape":[1],"data":[25.0021457871835]}]}' \
     "$(post /v2/models/boston-housing/infer "$infer")"
 check "/metrics counts the predictions" "2" \
-    "$(curl -sS "$base/metrics" | sed -n 's/^host_http_requests_total{route="\/predict",status="200"} //p')"
+    "$(curl -sS "$base/metrics" | sed -n 's/^host_http_requests_total{route="\/predict",status="200",model="boston-housing"} //p')"
 "${ENGINE[@]}" exec "$cid" /host healthcheck >&2 || fail "HEALTHCHECK command (/host healthcheck) failed"
 say "ok: HEALTHCHECK command in the container"
 if [[ $ENGINE_NAME == podman ]]; then

@@ -11,18 +11,23 @@ use super::{predict_datatype, OUTPUT, SERVER_NAME};
 use crate::model::Model;
 use crate::payload::Output;
 
-/// `GET /v2`: server metadata.
-pub fn server_metadata() -> Vec<u8> {
+/// `GET /v2`: server metadata; `extensions` lists `model_repository` when the server
+/// has a repository (the native host).
+pub fn server_metadata(repository: bool) -> Vec<u8> {
     #[derive(Serialize)]
     struct Metadata<'a> {
         name: &'a str,
         version: &'a str,
-        extensions: [&'a str; 0],
+        extensions: Vec<&'a str>,
+    }
+    let mut extensions = Vec::new();
+    if repository {
+        extensions.push("model_repository");
     }
     serde_json::to_vec(&Metadata {
         name: SERVER_NAME,
         version: env!("CARGO_PKG_VERSION"),
-        extensions: [],
+        extensions,
     })
     .expect("strings always serialize")
 }

@@ -33,10 +33,12 @@ use tensor::Inputs;
 use wire::WireRequest;
 
 mod metadata;
+mod repository;
 mod tensor;
 mod wire;
 
 pub use metadata::{health, model_metadata, model_ready, server_metadata};
+pub use repository::{decode_index_request, decode_load_request, encode_entry, encode_index};
 
 /// The name of the output every model has (`predict`; classifiers also have
 /// `predict_proba`).
