@@ -11,15 +11,15 @@
 //! its `classes` are integers, strings, booleans or floats), and for a classifier
 //! `predict_proba`, FP64 `[N, K]`. Every refusal names the input and what is wrong with it.
 //!
-//! `wire` reads the request's JSON, `tensor` turns its tensors into rows in model order,
-//! `metadata` writes the documents that describe the server and the model.
+//! `wire` reads the request's JSON, `tensor` turns tensors (from any transport) into rows
+//! in model order, `output` turns predictions into output tensors, `metadata` writes the
+//! documents that describe the server and the model.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use ndarray::Array2;
-use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use model_format::{Label, LabelKind};
@@ -29,14 +29,16 @@ use crate::json::Json;
 use crate::model::{Model, Predictions};
 use crate::payload::{self, Output};
 use crate::scaler::Scaling;
-use tensor::Inputs;
 use wire::WireRequest;
 
 mod metadata;
+mod output;
 mod tensor;
 mod wire;
 
 pub use metadata::{health, model_metadata, model_ready, server_metadata};
+pub use output::{output_tensors, OutputTensor, OutputValues};
+pub use tensor::{decode_tensors, InputTensor, TensorValues};
 
 /// The name of the output every model has (`predict`; classifiers also have
 /// `predict_proba`).
@@ -80,13 +82,38 @@ pub fn decode_infer(
         }
         _ => PredictError::InvalidJson(e.to_string()),
     })?;
-    let outputs = requested_outputs(model, wire.outputs.as_deref().unwrap_or_default())?;
-    let rows = Inputs {
-        model,
-        max_rows,
-        inputs: &wire.inputs,
+    let outputs: Vec<&str> = wire
+        .outputs
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    let outputs = requested_outputs(model, &outputs)?;
+    let mut inputs = Vec::with_capacity(wire.inputs.len());
+    for tensor in &wire.inputs {
+        if tensor
+            .parameters
+            .as_ref()
+            .is_some_and(|p| p.binary_data_size.is_some())
+        {
+            return Err(tensor::wrong_input(
+                &tensor.name,
+                "binary tensor data is not supported; send data as a JSON array".to_string(),
+            ));
+        }
+        inputs.push(InputTensor {
+            name: &tensor.name,
+            datatype: &tensor.datatype,
+            shape: &tensor.shape,
+            data: TensorValues::Nested {
+                values: &tensor.data.values,
+                dims: &tensor.data.dims,
+                ragged: tensor.data.ragged,
+            },
+        });
     }
-    .rows()?;
+    let rows = decode_tensors(model, max_rows, &inputs)?;
     Ok(InferRequest {
         id: wire.id,
         scaling: wire.parameters.and_then(|p| p.scaling),
@@ -95,32 +122,50 @@ pub fn decode_infer(
     })
 }
 
-/// The outputs a request names, checked against the model's (`[Predict]` for none).
-fn requested_outputs(
+/// An infer request from tensors a transport has read (gRPC's `ModelInferRequest`): the
+/// outputs it names are checked first, then its inputs, as `decode_infer` does.
+pub fn decode_request(
     model: &Model,
-    requested: &[wire::RequestedOutput],
-) -> Result<Vec<Output>, PredictError> {
+    max_rows: usize,
+    id: Option<String>,
+    scaling: Option<String>,
+    inputs: &[InputTensor<'_>],
+    outputs: &[&str],
+) -> Result<InferRequest, PredictError> {
+    let outputs = requested_outputs(model, outputs)?;
+    let rows = decode_tensors(model, max_rows, inputs)?;
+    Ok(InferRequest {
+        id,
+        scaling,
+        rows,
+        outputs,
+    })
+}
+
+/// The outputs a request names, checked against the model's (`[Predict]` for none), each
+/// once, in the order asked for.
+pub fn requested_outputs(model: &Model, requested: &[&str]) -> Result<Vec<Output>, PredictError> {
     let has = Output::of(model);
     let mut outputs = Vec::with_capacity(requested.len().max(1));
     for wanted in requested {
-        let Some(output) = Output::named(&wanted.name).filter(|o| has.contains(o)) else {
+        let Some(output) = Output::named(wanted).filter(|o| has.contains(o)) else {
             let names: Vec<String> = has.iter().map(|o| format!("{:?}", o.as_str())).collect();
             let list = names.join(", ");
             return Err(PredictError::InvalidInferRequest(match has.len() {
                 1 => format!(
                     "unknown output {:?}; the model has one output, {list}",
-                    wanted.name
+                    wanted
                 ),
                 _ => format!(
                     "unknown output {:?}; the model has the outputs {list}",
-                    wanted.name
+                    wanted
                 ),
             }));
         };
         if outputs.contains(&output) {
             return Err(PredictError::InvalidInferRequest(format!(
                 "output {:?} is asked for twice",
-                wanted.name
+                wanted
             )));
         }
         outputs.push(output);
@@ -200,42 +245,15 @@ pub fn encode_infer_outputs(
         name: &'a str,
         datatype: &'a str,
         shape: Vec<usize>,
-        data: Data<'a>,
+        data: OutputValues<'a>,
     }
-    let classes = model.classes();
-    let tensors = outputs
-        .iter()
-        .filter_map(|output| match (output, predictions) {
-            (Output::Predict, Predictions::Values(values)) => Some(Tensor {
-                name: OUTPUT,
-                datatype: "FP64",
-                shape: alloc::vec![values.len()],
-                data: Data::Floats(values),
-            }),
-            (Output::Predict, Predictions::Classes { labels, .. }) => Some(Tensor {
-                name: OUTPUT,
-                datatype: predict_datatype(model),
-                shape: alloc::vec![labels.len()],
-                data: Data::Labels {
-                    indices: labels,
-                    classes,
-                    as_text: label_kind(classes).is_none(),
-                },
-            }),
-            (
-                Output::PredictProba,
-                Predictions::Classes {
-                    labels,
-                    proba: Some(proba),
-                },
-            ) => Some(Tensor {
-                name: Output::PredictProba.as_str(),
-                datatype: "FP64",
-                shape: alloc::vec![labels.len(), classes.len()],
-                data: Data::Floats(proba),
-            }),
-            // `infer` answers what `outputs` asks for, so nothing else meets here.
-            (Output::PredictProba, _) => None,
+    let tensors = output_tensors(model, predictions, outputs)
+        .into_iter()
+        .map(|t| Tensor {
+            name: t.name,
+            datatype: t.datatype,
+            shape: t.shape,
+            data: t.data,
         })
         .collect();
     serde_json::to_vec(&Response {
@@ -245,52 +263,6 @@ pub fn encode_infer_outputs(
         outputs: tensors,
     })
     .unwrap_or_default()
-}
-
-/// A tensor's `data`, flat.
-enum Data<'a> {
-    Floats(&'a [f64]),
-    /// Class indices as their labels: JSON numbers, strings or booleans, or (`as_text`,
-    /// labels of mixed kinds in one BYTES tensor) every label as text.
-    Labels {
-        indices: &'a [u32],
-        classes: &'a [Label],
-        as_text: bool,
-    },
-}
-
-impl Serialize for Data<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            Data::Floats(values) => values.serialize(serializer),
-            Data::Labels {
-                indices,
-                classes,
-                as_text: false,
-            } => payload::Labels { indices, classes }.serialize(serializer),
-            Data::Labels {
-                indices,
-                classes,
-                as_text: true,
-            } => {
-                let mut seq = serializer.serialize_seq(Some(indices.len()))?;
-                for &i in indices {
-                    let label = usize::try_from(i).ok().and_then(|i| classes.get(i));
-                    seq.serialize_element(&label.map(label_text))?;
-                }
-                seq.end()
-            }
-        }
-    }
-}
-
-/// A label as text (a BYTES element): a string as it is, a number or boolean as JSON
-/// prints it.
-fn label_text(label: &Label) -> String {
-    match label {
-        Label::Str(s) => s.clone(),
-        other => serde_json::to_string(other).unwrap_or_default(),
-    }
 }
 
 /// The infer response of a regressor: `{"model_name", "model_version", "id", "outputs":
