@@ -17,12 +17,12 @@ pub fn server_metadata() -> Vec<u8> {
     struct Metadata<'a> {
         name: &'a str,
         version: &'a str,
-        extensions: [&'a str; 0],
+        extensions: [&'a str; 1],
     }
     serde_json::to_vec(&Metadata {
         name: SERVER_NAME,
         version: env!("CARGO_PKG_VERSION"),
-        extensions: [],
+        extensions: ["binary_tensor_data"],
     })
     .expect("strings always serialize")
 }

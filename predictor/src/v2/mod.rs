@@ -31,11 +31,13 @@ use crate::payload::{self, Output};
 use crate::scaler::Scaling;
 use wire::WireRequest;
 
+mod binary;
 mod metadata;
 mod output;
 mod tensor;
 mod wire;
 
+pub use binary::HEADER_LENGTH;
 pub use metadata::{health, model_metadata, model_ready, server_metadata};
 pub use output::{output_tensors, OutputTensor, OutputValues};
 pub use tensor::{decode_tensors, InputTensor, TensorValues};
@@ -60,15 +62,38 @@ pub struct InferRequest {
     pub outputs: Vec<Output>,
 }
 
-/// Decodes a `POST /v2/models/{name}/infer` body, refusing more than `max_rows` rows.
+/// Decodes a `POST /v2/models/{name}/infer` JSON body, refusing more than `max_rows` rows.
 pub fn decode_infer(
     body: &[u8],
     model: &Model,
     max_rows: usize,
 ) -> Result<InferRequest, PredictError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    decode_infer_http(body, None, model, max_rows).map(|decoded| decoded.request)
+}
+
+/// An HTTP infer request and, for each output it asks for, whether to answer it as binary
+/// data (the binary tensor extension).
+#[derive(Debug)]
+pub struct HttpInferRequest {
+    pub request: InferRequest,
+    /// One flag per `request.outputs`.
+    pub binary_outputs: Vec<bool>,
+}
+
+/// Decodes a `POST /v2/models/{name}/infer` body: JSON, or with `header_length` (the
+/// `Inference-Header-Content-Length` header) a JSON header followed by the binary data of
+/// the inputs that give `parameters.binary_data_size`, in input order. Refuses more than
+/// `max_rows` rows.
+pub fn decode_infer_http(
+    body: &[u8],
+    header_length: Option<&str>,
+    model: &Model,
+    max_rows: usize,
+) -> Result<HttpInferRequest, PredictError> {
+    let (json, binary) = binary::split(body, header_length)?;
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{') {
-        return Err(match Json::parse(body) {
+        return Err(match Json::parse(json) {
             Err(err) => err,
             Ok(other) => PredictError::InvalidInferRequest(format!(
                 "infer request must be a JSON object with \"inputs\", not {}",
@@ -76,49 +101,72 @@ pub fn decode_infer(
             )),
         });
     }
-    let wire: WireRequest = serde_json::from_slice(body).map_err(|e| match e.classify() {
+    let wire: WireRequest = serde_json::from_slice(json).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             PredictError::InvalidInferRequest(format!("infer request: {e}"))
         }
         _ => PredictError::InvalidJson(e.to_string()),
     })?;
-    let outputs: Vec<&str> = wire
-        .outputs
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|o| o.name.as_str())
-        .collect();
-    let outputs = requested_outputs(model, &outputs)?;
+    let requested = wire.outputs.as_deref().unwrap_or_default();
+    let names: Vec<&str> = requested.iter().map(|o| o.name.as_str()).collect();
+    let outputs = requested_outputs(model, &names)?;
+    let parameters = wire.parameters.unwrap_or_default();
+    let all_binary = parameters.binary_data_output.unwrap_or(false);
+    let binary_outputs = match requested {
+        // None named: the one default output, in the request's form.
+        [] => alloc::vec![all_binary],
+        _ => requested
+            .iter()
+            .map(|o| {
+                o.parameters
+                    .as_ref()
+                    .and_then(|p| p.binary_data)
+                    .unwrap_or(all_binary)
+            })
+            .collect(),
+    };
+    let mut cursor = binary::Cursor::new(binary);
     let mut inputs = Vec::with_capacity(wire.inputs.len());
     for tensor in &wire.inputs {
-        if tensor
-            .parameters
-            .as_ref()
-            .is_some_and(|p| p.binary_data_size.is_some())
-        {
-            return Err(tensor::wrong_input(
-                &tensor.name,
-                "binary tensor data is not supported; send data as a JSON array".to_string(),
-            ));
-        }
+        let size = tensor.parameters.as_ref().and_then(|p| p.binary_data_size);
+        let data =
+            match (size, &tensor.data) {
+                (Some(_), Some(_)) => {
+                    return Err(tensor::wrong_input(
+                        &tensor.name,
+                        "has both data and parameters.binary_data_size; send one".to_string(),
+                    ))
+                }
+                (Some(size), None) => TensorValues::Raw(cursor.take(&tensor.name, size)?),
+                (None, Some(data)) => TensorValues::Nested {
+                    values: &data.values,
+                    dims: &data.dims,
+                    ragged: data.ragged,
+                },
+                (None, None) => return Err(tensor::wrong_input(
+                    &tensor.name,
+                    "has no data; send data as a JSON array, or its bytes after the JSON header \
+                     with parameters.binary_data_size (the binary tensor extension)"
+                        .to_string(),
+                )),
+            };
         inputs.push(InputTensor {
             name: &tensor.name,
             datatype: &tensor.datatype,
             shape: &tensor.shape,
-            data: TensorValues::Nested {
-                values: &tensor.data.values,
-                dims: &tensor.data.dims,
-                ragged: tensor.data.ragged,
-            },
+            data,
         });
     }
+    cursor.finish()?;
     let rows = decode_tensors(model, max_rows, &inputs)?;
-    Ok(InferRequest {
-        id: wire.id,
-        scaling: wire.parameters.and_then(|p| p.scaling),
-        rows,
-        outputs,
+    Ok(HttpInferRequest {
+        request: InferRequest {
+            id: wire.id,
+            scaling: parameters.scaling,
+            rows,
+            outputs,
+        },
+        binary_outputs,
     })
 }
 
@@ -232,6 +280,28 @@ pub fn encode_infer_outputs(
     predictions: &Predictions,
     outputs: &[Output],
 ) -> Vec<u8> {
+    encode_infer_http(model, id, predictions, outputs, &[]).body
+}
+
+/// An encoded infer response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedInfer {
+    pub body: Vec<u8>,
+    /// The JSON header's length when binary data follows it (the response's
+    /// `Inference-Header-Content-Length`); `None` for a JSON body.
+    pub header_length: Option<usize>,
+}
+
+/// The infer response with the outputs flagged in `binary` (one flag per output; missing
+/// flags are JSON) as binary data after the JSON header: such an output has
+/// `parameters.binary_data_size` instead of `data`, and its bytes follow in output order.
+pub fn encode_infer_http(
+    model: &Model,
+    id: Option<&str>,
+    predictions: &Predictions,
+    outputs: &[Output],
+    binary: &[bool],
+) -> EncodedInfer {
     #[derive(Serialize)]
     struct Response<'a> {
         model_name: &'a str,
@@ -245,24 +315,63 @@ pub fn encode_infer_outputs(
         name: &'a str,
         datatype: &'a str,
         shape: Vec<usize>,
-        data: OutputValues<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parameters: Option<BinaryParameters>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<OutputValues<'a>>,
     }
-    let tensors = output_tensors(model, predictions, outputs)
-        .into_iter()
-        .map(|t| Tensor {
-            name: t.name,
-            datatype: t.datatype,
-            shape: t.shape,
-            data: t.data,
+    #[derive(Serialize)]
+    struct BinaryParameters {
+        binary_data_size: usize,
+    }
+    let mut raw = Vec::new();
+    let tensors = outputs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, output)| {
+            let binary = binary.get(i).copied().unwrap_or(false);
+            output_tensors(model, predictions, core::slice::from_ref(output))
+                .into_iter()
+                .map(move |t| (binary, t))
         })
-        .collect();
-    serde_json::to_vec(&Response {
+        .map(|(binary, t)| {
+            if binary {
+                let start = raw.len();
+                t.data.write_raw(&mut raw);
+                Tensor {
+                    name: t.name,
+                    datatype: t.datatype,
+                    shape: t.shape,
+                    parameters: Some(BinaryParameters {
+                        binary_data_size: raw.len() - start,
+                    }),
+                    data: None,
+                }
+            } else {
+                Tensor {
+                    name: t.name,
+                    datatype: t.datatype,
+                    shape: t.shape,
+                    parameters: None,
+                    data: Some(t.data),
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let any_binary = tensors.iter().any(|t| t.parameters.is_some());
+    let mut body = serde_json::to_vec(&Response {
         model_name: model.name(),
         model_version: model.version(),
         id,
         outputs: tensors,
     })
-    .unwrap_or_default()
+    .unwrap_or_default();
+    let header_length = any_binary.then_some(body.len());
+    body.extend_from_slice(&raw);
+    EncodedInfer {
+        body,
+        header_length,
+    }
 }
 
 /// The infer response of a regressor: `{"model_name", "model_version", "id", "outputs":

@@ -203,3 +203,60 @@ fn label_text(label: &Label) -> String {
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw_of(indices: &[u32], classes: &[Label]) -> (OutputValues<'static>, Vec<u8>) {
+        let values = label_values(indices, classes);
+        let raw = values.to_raw();
+        let owned = match values {
+            OutputValues::Fp64(v) => OutputValues::Fp64(Cow::Owned(v.into_owned())),
+            OutputValues::Int64(v) => OutputValues::Int64(v),
+            OutputValues::Bool(v) => OutputValues::Bool(v),
+            OutputValues::Bytes(v) => {
+                OutputValues::Bytes(v.into_iter().map(|b| Cow::Owned(b.into_owned())).collect())
+            }
+        };
+        (owned, raw)
+    }
+
+    #[test]
+    fn labels_take_their_kind_and_raw_form() {
+        let (values, raw) = raw_of(&[1, 0, 1], &[Label::Bool(false), Label::Bool(true)]);
+        assert_eq!(values, OutputValues::Bool(vec![true, false, true]));
+        assert_eq!(raw, [1, 0, 1]);
+
+        let (values, raw) = raw_of(&[1], &[Label::Int(-2), Label::Int(7)]);
+        assert_eq!(values, OutputValues::Int64(vec![7]));
+        assert_eq!(raw, 7i64.to_le_bytes());
+
+        let (values, raw) = raw_of(&[0], &[Label::Float(0.5), Label::Float(2.0)]);
+        assert_eq!(values, OutputValues::Fp64(Cow::Owned(vec![0.5])));
+        assert_eq!(raw, 0.5f64.to_le_bytes());
+
+        let (values, raw) = raw_of(&[1, 0], &[Label::Str("a".into()), Label::Str("bcd".into())]);
+        assert_eq!(values.len(), 2);
+        assert_eq!(raw, [3, 0, 0, 0, b'b', b'c', b'd', 1, 0, 0, 0, b'a']);
+
+        // Mixed kinds: every label as text, one BYTES tensor.
+        let (_, raw) = raw_of(&[0, 1], &[Label::Int(1), Label::Str("x".into())]);
+        assert_eq!(raw, [1, 0, 0, 0, b'1', 1, 0, 0, 0, b'x']);
+    }
+
+    #[test]
+    fn json_data_is_numbers_booleans_or_strings() {
+        let json = |v: &OutputValues<'_>| serde_json::to_string(v).unwrap();
+        assert_eq!(json(&OutputValues::Bool(vec![true, false])), "[true,false]");
+        assert_eq!(json(&OutputValues::Int64(vec![-1, 2])), "[-1,2]");
+        assert_eq!(
+            json(&OutputValues::Fp64(Cow::Owned(vec![0.1, 2.0]))),
+            "[0.1,2.0]"
+        );
+        assert_eq!(
+            json(&OutputValues::Bytes(vec![Cow::Borrowed(&b"a\"b"[..])])),
+            r#"["a\"b"]"#
+        );
+    }
+}
