@@ -11,9 +11,14 @@
 //! its `classes` are integers, strings, booleans or floats), and for a classifier
 //! `predict_proba`, FP64 `[N, K]`. Every refusal names the input and what is wrong with it.
 //!
-//! `wire` reads the request's JSON, `tensor` turns tensors (from any transport) into rows
-//! in model order, `output` turns predictions into output tensors, `metadata` writes the
-//! documents that describe the server and the model.
+//! The binary tensor data extension (Triton's, KServe's) is spoken too: a JSON header
+//! followed by inputs' little-endian bytes (NaN a missing value, as `null` is in JSON), and
+//! outputs answered as raw bytes when the request asks (`binary`).
+//!
+//! `wire` reads the request's JSON, `binary` splits off and hands out binary tensor data,
+//! `tensor` turns tensors (from any transport: JSON, binary, gRPC) into rows in model
+//! order, `output` turns predictions into output tensors (JSON data or raw bytes),
+//! `metadata` writes the documents that describe the server and the model.
 
 use alloc::format;
 use alloc::string::{String, ToString};
