@@ -1,5 +1,6 @@
 //! The whole route table (`Service::handle`) with an arbitrary method, path, query,
-//! content type and body: every answer is a known status, errors are `{"error": ...}`.
+//! content type, `Inference-Header-Content-Length` and body: every answer is a known
+//! status, errors are `{"error": ...}`.
 //! The first bytes pick a known method, path and media type most of the time (any string
 //! otherwise), so the decoders behind the routes are reached; the rest is the body.
 #![no_main]
@@ -27,7 +28,10 @@ const TYPES: &[&str] = &[
     "application/json; charset=utf-8",
     "text/plain",
     "APPLICATION/JSON",
+    "application/octet-stream",
 ];
+/// `Inference-Header-Content-Length` values (V2's binary tensor extension).
+const HEADER_LENGTHS: &[&str] = &["0", "2", "64", "100", "x"];
 const QUERIES: &[&str] = &["", "scaling=training", "scaling=per_request", "scaling=x"];
 
 /// One of `known` (most often) or any string.
@@ -47,6 +51,11 @@ fn run(data: &[u8]) -> Result<()> {
         None
     } else {
         Some(pick(&mut u, TYPES)?)
+    };
+    let inference_header_length = if u.ratio(1, 4)? {
+        Some(pick(&mut u, HEADER_LENGTHS)?)
+    } else {
+        None
     };
     let query = pick(&mut u, QUERIES)?;
     let flags: u8 = u.arbitrary()?;
@@ -71,6 +80,7 @@ fn run(data: &[u8]) -> Result<()> {
         path,
         query,
         content_type,
+        inference_header_length,
         body,
     };
     let response = service.handle(&request);

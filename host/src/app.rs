@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -98,6 +98,11 @@ impl AppState {
     }
 }
 
+/// V2's binary tensor extension: the length of the JSON header before binary tensor data
+/// (`predictor::v2::HEADER_LENGTH`), in requests and responses.
+const INFERENCE_HEADER_LENGTH: HeaderName =
+    HeaderName::from_static("inference-header-content-length");
+
 /// Bodies larger than this are predicted on the blocking pool, off the async workers.
 const INLINE_BODY_BYTES: usize = 64 * 1024;
 
@@ -186,6 +191,10 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
+        let inference_header_length = parts
+            .headers
+            .get(&INFERENCE_HEADER_LENGTH)
+            .and_then(|v| v.to_str().ok());
         let repository = &state.config.models;
         // The request's models, fixed until it is answered (a reload swaps in a new
         // snapshot; this one lives on until its last request is done).
@@ -196,6 +205,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             path: parts.uri.path(),
             query: parts.uri.query().unwrap_or(""),
             content_type,
+            inference_header_length,
             body: &body,
         });
         (response, models.answered())
@@ -263,6 +273,9 @@ pub fn core_response(response: predictor::Response) -> Response {
     );
     if let Some(allow) = response.allow {
         headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Some(length) = response.inference_header_length {
+        headers.insert(INFERENCE_HEADER_LENGTH, HeaderValue::from(length));
     }
     http.extensions_mut().insert(info);
     http

@@ -81,6 +81,7 @@ fn expected_predict(bytes: &[u8], body: &str) -> String {
         path: "/predict",
         query: "",
         content_type: Some("application/json"),
+        inference_header_length: None,
         body: body.as_bytes(),
     });
     assert_eq!(response.status, 200, "{}", response.text());

@@ -22,6 +22,9 @@ pub struct Request<'a> {
     /// The raw query string without `?` ("" when absent).
     pub query: &'a str,
     pub content_type: Option<&'a str>,
+    /// The `Inference-Header-Content-Length` header (V2's binary tensor extension: the
+    /// body is a JSON header of this many bytes, then binary tensor data).
+    pub inference_header_length: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -37,6 +40,9 @@ pub struct Response {
     pub route: &'static str,
     /// Rows predicted (0 when none).
     pub rows: usize,
+    /// The `Inference-Header-Content-Length` header to send: the JSON header's length
+    /// when binary tensor data follows it (a V2 infer answer with binary outputs).
+    pub inference_header_length: Option<usize>,
 }
 
 impl Response {
@@ -48,6 +54,7 @@ impl Response {
             allow: None,
             route,
             rows: 0,
+            inference_header_length: None,
         }
     }
 
@@ -72,6 +79,8 @@ impl Response {
 }
 
 pub const JSON: &str = "application/json";
+/// A V2 infer body with binary tensor data (or, from some clients, plain JSON).
+pub const OCTET_STREAM: &str = "application/octet-stream";
 pub const HTML: &str = "text/html; charset=utf-8";
 
 /// How the service answers, beyond the model itself.
@@ -415,15 +424,22 @@ impl<'m, M: Models + ?Sized> Service<'m, M> {
     fn infer(&self, req: &Request<'_>, model: &Model) -> Response {
         let route = Route::V2Infer.label();
         match self.try_infer(req, model) {
-            Ok((request, predictions)) => {
-                let body = v2::encode_infer_outputs(
+            Ok((decoded, predictions)) => {
+                let request = &decoded.request;
+                let encoded = v2::encode_infer_http(
                     model,
                     request.id.as_deref(),
                     &predictions,
                     &request.outputs,
+                    &decoded.binary_outputs,
                 );
-                let mut response = Response::new(200, JSON, body, route);
+                let content_type = match encoded.header_length {
+                    Some(_) => OCTET_STREAM,
+                    None => JSON,
+                };
+                let mut response = Response::new(200, content_type, encoded.body, route);
                 response.rows = request.rows.nrows();
+                response.inference_header_length = encoded.header_length;
                 response
             }
             Err(err) => Response::from_error(&err, route),
@@ -434,19 +450,22 @@ impl<'m, M: Models + ?Sized> Service<'m, M> {
         &self,
         req: &Request<'_>,
         model: &Model,
-    ) -> Result<(v2::InferRequest, Predictions), PredictError> {
-        // V2 clients (Triton's among them) may send JSON without a Content-Type.
-        if req.content_type.is_some() {
-            require_json(req.content_type)?;
-        }
-        let request = v2::decode_infer(req.body, model, self.options.max_rows)?;
+    ) -> Result<(v2::HttpInferRequest, Predictions), PredictError> {
+        require_infer_media_type(req.content_type)?;
+        let decoded = v2::decode_infer_http(
+            req.body,
+            req.inference_header_length,
+            model,
+            self.options.max_rows,
+        )?;
+        let request = &decoded.request;
         // `?scaling=` wins over `parameters.scaling`, which wins over the default.
         let scaling = match query_param(req.query, "scaling").or(request.scaling.as_deref()) {
             Some(value) => value.parse()?,
             None => self.options.default_scaling,
         };
-        let predictions = v2::infer(model, &request, scaling)?;
-        Ok((request, predictions))
+        let predictions = v2::infer(model, request, scaling)?;
+        Ok((decoded, predictions))
     }
 
     fn home(&self) -> Response {
@@ -542,6 +561,27 @@ pub fn require_json(content_type: Option<&str>) -> Result<(), PredictError> {
     } else {
         Err(PredictError::UnsupportedMediaType(alloc::format!(
             "Content-Type must be application/json, not {essence}"
+        )))
+    }
+}
+
+/// Refuses a V2 infer body that is neither JSON nor `application/octet-stream` (the
+/// binary tensor extension, and the JSON some clients send under that type, as
+/// tritonclient's asyncio client does). V2 clients (Triton's among them) may send no
+/// Content-Type at all.
+pub fn require_infer_media_type(content_type: Option<&str>) -> Result<(), PredictError> {
+    let essence = content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(str::trim)
+        .unwrap_or("");
+    if essence.is_empty()
+        || essence.eq_ignore_ascii_case(JSON)
+        || essence.eq_ignore_ascii_case(OCTET_STREAM)
+    {
+        Ok(())
+    } else {
+        Err(PredictError::UnsupportedMediaType(alloc::format!(
+            "Content-Type must be application/json or application/octet-stream, not {essence}"
         )))
     }
 }

@@ -50,6 +50,7 @@ impl Zoo {
             path,
             query,
             content_type: Some("application/json"),
+            inference_header_length: None,
             body: body.as_bytes(),
         })
     }

@@ -16,6 +16,7 @@ fn send(
         path,
         query: "",
         content_type: Some("application/json"),
+        inference_header_length: None,
         body: body.as_bytes(),
     })
 }

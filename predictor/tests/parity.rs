@@ -22,6 +22,7 @@ fn per_request_cases_match_the_original_service() {
             path: "/predict",
             query: "scaling=per-request",
             content_type: Some("application/json"),
+            inference_header_length: None,
             body: &body,
         });
         assert_eq!(

@@ -18,6 +18,7 @@ fn post_with(body: &str, content_type: Option<&str>, query: &str) -> Response {
         path: "/predict",
         query,
         content_type,
+        inference_header_length: None,
         body: body.as_bytes(),
     })
 }
@@ -260,6 +261,7 @@ fn routes_methods_and_home() {
         path,
         query: "",
         content_type: None,
+        inference_header_length: None,
         body: b"",
     };
     let home = service.handle(&request("GET", "/"));

@@ -18,6 +18,7 @@ fn handle_with(options: ServiceOptions, method: &str, path: &str, body: &str) ->
         path,
         query,
         content_type: Some("application/json"),
+        inference_header_length: None,
         body: body.as_bytes(),
     })
 }
@@ -370,7 +371,7 @@ fn bad_infer_requests_name_the_problem() {
         (
             format!(r#"{{"inputs":[{{"name":"x","shape":[1,6],"datatype":"FP64","data":[{row}],"parameters":{{"binary_data_size":48}}}}]}}"#),
             400,
-            "binary tensor data",
+            "input \"x\": has both data and parameters.binary_data_size; send one",
         ),
         (
             format!(r#"{{"inputs":[{{"name":"x","name":"y","shape":[1,6],"datatype":"FP64","data":[{row}]}}]}}"#),
@@ -468,6 +469,7 @@ fn limits_content_type_and_row_count() {
         path: "/v2/models/boston-housing/infer",
         query: "",
         content_type,
+        inference_header_length: None,
         body: body.as_bytes(),
     };
     assert_error(

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # The HTTP parity check of the edge component (run by scripts/test/edge.sh): every golden case
 # and every error case goes to the component AND the native server; both must answer the same
-# status, content type and body, and the predictions must be the golden bits.
+# status, content type, Inference-Header-Content-Length and body, and the predictions must be
+# the golden bits (V2 JSON and the binary tensor extension alike).
 """usage: edge_http_check.py --edge URL --native URL [--golden DIR]"""
 
 import argparse
 import http.client
 import json
+import struct
 import sys
 import urllib.parse
 from pathlib import Path
@@ -15,6 +17,8 @@ from golden_bits import assert_bits
 
 FEATURES = ["CHAS", "RM", "TAX", "PTRATIO", "B", "LSTAT"]
 JSON_TYPE = "application/json"
+OCTET_STREAM = "application/octet-stream"
+HEADER_LENGTH = "Inference-Header-Content-Length"
 MODEL = "boston-housing"
 
 
@@ -27,8 +31,9 @@ class Server:
         self.host, self.port = parts.hostname, parts.port
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
 
-    def request(self, method, path, body=None, content_type=JSON_TYPE):
-        headers = {}
+    def request(self, method, path, body=None, content_type=JSON_TYPE, headers=None):
+        """(status, Content-Type, Allow, body, Inference-Header-Content-Length)."""
+        headers = dict(headers or {})
         if content_type is not None:
             headers["Content-Type"] = content_type
         for attempt in range(2):
@@ -40,6 +45,7 @@ class Server:
                     response.getheader("Content-Type"),
                     response.getheader("Allow"),
                     response.read(),
+                    response.getheader(HEADER_LENGTH),
                 )
             except (http.client.HTTPException, ConnectionError):
                 # The server may close an idle keep-alive connection; reconnect once.
@@ -55,18 +61,49 @@ class Check:
         self.edge, self.native = edge, native
         self.requests = 0
 
-    def same(self, method, path, body=None, content_type=JSON_TYPE):
-        """Sends one request to both servers; returns the (identical) answer."""
+    def exchange(self, method, path, body=None, content_type=JSON_TYPE, headers=None):
+        """Sends one request to both servers; returns the (identical) answer with its
+        Inference-Header-Content-Length."""
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
-        edge = self.edge.request(method, path, body, content_type)
-        native = self.native.request(method, path, body, content_type)
+        edge = self.edge.request(method, path, body, content_type, headers)
+        native = self.native.request(method, path, body, content_type, headers)
         self.requests += 1
         what = f"{method} {path} {(body or b'')[:120]!r}"
-        assert edge == native, f"{what}: edge {edge[:3]} {edge[3][:300]!r} != native {native[:3]} {native[3][:300]!r}"
+        assert edge == native, (
+            f"{what}: edge {edge[:3]} {edge[4]} {edge[3][:300]!r} != "
+            f"native {native[:3]} {native[4]} {native[3][:300]!r}"
+        )
         return edge
+
+    def same(self, method, path, body=None, content_type=JSON_TYPE, headers=None):
+        """`exchange` without the binary extension's header: (status, type, Allow, body)."""
+        return self.exchange(method, path, body, content_type, headers)[:4]
+
+    def binary_infer(self, path, header, parts):
+        """A V2 request with binary tensor data, as tritonclient builds it: the JSON header,
+        then each binary input's bytes in input order, the header's length in
+        Inference-Header-Content-Length, sent as application/octet-stream. Returns the
+        answer's JSON header and each binary output's bytes by name."""
+        head = json.dumps(header).encode()
+        status, ctype, _, body, length = self.exchange(
+            "POST", path, head + b"".join(parts), OCTET_STREAM, {HEADER_LENGTH: str(len(head))})
+        what = f"binary {path} {head[:120]!r}"
+        assert status == 200, f"{what}: {status} {body[:300]!r}"
+        if length is None:
+            assert ctype == JSON_TYPE, f"{what}: content type {ctype}"
+            return json.loads(body), {}
+        assert ctype == OCTET_STREAM, f"{what}: content type {ctype}"
+        answer, at, outputs = json.loads(body[: int(length)]), int(length), {}
+        for output in answer["outputs"]:
+            size = output.get("parameters", {}).get("binary_data_size")
+            if size is not None:
+                outputs[output["name"]] = body[at : at + size]
+                at += size
+        assert at == len(body), f"{what}: {len(body) - at} bytes no output accounts for"
+        return answer, outputs
 
     def predict(self, query, payload, expected, what):
         status, ctype, _, body = self.same("POST", "/predict" + query, payload)
@@ -75,8 +112,8 @@ class Check:
         got = json.loads(body)["prediction"]
         assert_bits(got, expected, what)
 
-    def infer(self, path, request, expected, what):
-        status, ctype, _, body = self.same("POST", path, request)
+    def infer(self, path, request, expected, what, content_type=JSON_TYPE):
+        status, ctype, _, body = self.same("POST", path, request, content_type)
         assert status == 200, f"{what}: {status} {body[:300]!r}"
         assert ctype == JSON_TYPE, f"{what}: content type {ctype}"
         answer = json.loads(body)
@@ -86,8 +123,8 @@ class Check:
         assert output["shape"] == [len(expected)], (what, output["shape"])
         assert_bits(output["data"], expected, what)
 
-    def error(self, method, path, body, content_type, status, needle, allow=None):
-        got_status, ctype, got_allow, answer = self.same(method, path, body, content_type)
+    def error(self, method, path, body, content_type, status, needle, allow=None, headers=None):
+        got_status, ctype, got_allow, answer = self.same(method, path, body, content_type, headers)
         what = f"{method} {path}"
         assert got_status == status, f"{what}: {got_status} (wanted {status}) {answer[:300]!r}"
         if method != "HEAD":
@@ -202,6 +239,52 @@ def main():
                              "data": [v for row in rows[:2] for v in row]}]}
     check.error("POST", infer, json.dumps(bad_shape), JSON_TYPE, 400, "shape")
     print(f"v2: metadata, training rows, {v2_cases} per-request cases, exact", flush=True)
+
+    # The binary tensor extension, as tritonclient's and kserve's clients use it by default.
+    _, _, _, body = check.same("GET", "/v2", content_type=None)
+    assert "binary_tensor_data" in json.loads(body)["extensions"], body
+    fp64 = lambda values: struct.pack(f"<{len(values)}d", *values)  # noqa: E731
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        data = fp64([v for row in chunk for v in row])
+        header = {"id": f"b{start}", "parameters": {"binary_data_output": True},
+                  "inputs": [{"name": "INPUT0", "shape": [len(chunk), 6], "datatype": "FP64",
+                              "parameters": {"binary_data_size": len(data)}}]}
+        answer, outputs = check.binary_infer(infer, header, [data])
+        assert answer["id"] == f"b{start}", answer
+        predict = outputs["predict"]
+        assert_bits(struct.unpack(f"<{len(predict) // 8}d", predict), expected[start : start + batch],
+                    f"v2 binary training rows {start}..")
+    # One FP32 tensor per column, a JSON answer: the same as JSON FP32 tensors give.
+    chunk = rows[:300]
+    inputs, parts = [], []
+    for j, f in enumerate(FEATURES):
+        column = [row[j] for row in chunk]
+        parts.append(struct.pack(f"<{len(column)}f", *column))
+        inputs.append({"name": f, "shape": [len(chunk), 1], "datatype": "FP32",
+                       "parameters": {"binary_data_size": len(parts[-1])}})
+    answer, outputs = check.binary_infer(infer, {"inputs": inputs}, parts)
+    assert outputs == {}, outputs
+    json_fp32 = [{"name": f, "shape": [len(chunk)], "datatype": "FP32", "data": [row[j] for row in chunk]}
+                 for j, f in enumerate(FEATURES)]
+    _, _, _, body = check.same("POST", infer, {"inputs": json_fp32})
+    assert_bits(answer["outputs"][0]["data"], json.loads(body)["outputs"][0]["data"], "v2 binary FP32 columns")
+    # JSON sent as application/octet-stream (tritonclient's asyncio client).
+    check.infer(infer, {"id": "o", "inputs": [{"name": "x", "shape": [1, 6], "datatype": "FP64",
+                                               "data": rows[0]}]}, expected[:1], "v2 octet-stream JSON",
+                content_type=OCTET_STREAM)
+    one = fp64(rows[0])
+    head = json.dumps({"inputs": [{"name": "INPUT0", "shape": [1, 6], "datatype": "FP64",
+                                   "parameters": {"binary_data_size": 48}}]}).encode()
+    for length, tail, needle in [
+        ("lots", one, "the Inference-Header-Content-Length header \"lots\" is not a number of bytes"),
+        (str(len(head) + 100), one, "says the JSON header is"),
+        (str(len(head)), one[:40], "binary_data_size 48 is larger than the 40 bytes"),
+        (str(len(head)), one + one, "the inputs' parameters.binary_data_size add up to 48"),
+    ]:
+        check.error("POST", infer, head + tail, OCTET_STREAM, 400, needle, headers={HEADER_LENGTH: length})
+    check.error("POST", infer, head, OCTET_STREAM, 400, "has no Inference-Header-Content-Length header")
+    print("v2 binary tensor data: training rows (binary in and out), FP32 columns, errors, exact", flush=True)
 
     # Errors: the same clear 4xx JSON on both.
     sample = {f: {"0": v} for f, v in zip(FEATURES, [0, 6.575, 296.0, 15.3, 396.9, 4.98])}

@@ -42,6 +42,7 @@ fn handle(request: IncomingRequest) -> Response {
         .split_once('?')
         .unwrap_or((path_with_query.as_str(), ""));
     let content_type = first_header(&request, "content-type");
+    let inference_header_length = first_header(&request, "inference-header-content-length");
     let served = served_model(std::env::var_os(MODEL_FILE).as_deref(), |path| {
         std::fs::read(path)
     });
@@ -53,6 +54,7 @@ fn handle(request: IncomingRequest) -> Response {
                 path,
                 query,
                 content_type: content_type.as_deref(),
+                inference_header_length: inference_header_length.as_deref(),
                 body: &body,
             })
         }
@@ -121,6 +123,9 @@ fn to_spin(answer: api::Response, head: bool) -> Response {
         .header("content-type", answer.content_type);
     if let Some(allow) = answer.allow {
         builder.header("allow", allow);
+    }
+    if let Some(length) = answer.inference_header_length {
+        builder.header("inference-header-content-length", length.to_string());
     }
     if head {
         builder.build()

@@ -20,7 +20,7 @@ pub fn server_metadata(repository: bool) -> Vec<u8> {
         version: &'a str,
         extensions: Vec<&'a str>,
     }
-    let mut extensions = Vec::new();
+    let mut extensions = vec!["binary_tensor_data"];
     if repository {
         extensions.push("model_repository");
     }

@@ -11,7 +11,13 @@
 //! its `classes` are integers, strings, booleans or floats), and for a classifier
 //! `predict_proba`, FP64 `[N, K]`. Every refusal names the input and what is wrong with it.
 //!
-//! `wire` reads the request's JSON, `tensor` turns its tensors into rows in model order,
+//! The binary tensor data extension (Triton's, KServe's) is spoken too: a JSON header
+//! followed by inputs' little-endian bytes (NaN a missing value, as `null` is in JSON), and
+//! outputs answered as raw bytes when the request asks (`binary`).
+//!
+//! `wire` reads the request's JSON, `binary` splits off and hands out binary tensor data,
+//! `tensor` turns tensors (from any transport: JSON, binary, gRPC) into rows in model
+//! order, `output` turns predictions into output tensors (JSON data or raw bytes),
 //! `metadata` writes the documents that describe the server and the model.
 
 use alloc::format;
@@ -19,7 +25,6 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use ndarray::Array2;
-use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use model_format::{Label, LabelKind};
@@ -29,16 +34,20 @@ use crate::json::Json;
 use crate::model::{Model, Predictions};
 use crate::payload::{self, Output};
 use crate::scaler::Scaling;
-use tensor::Inputs;
 use wire::WireRequest;
 
+mod binary;
 mod metadata;
+mod output;
 mod repository;
 mod tensor;
 mod wire;
 
+pub use binary::HEADER_LENGTH;
 pub use metadata::{health, model_metadata, model_ready, server_metadata};
+pub use output::{output_tensors, OutputTensor, OutputValues};
 pub use repository::{decode_index_request, decode_load_request, encode_entry, encode_index};
+pub use tensor::{decode_tensors, InputTensor, TensorValues};
 
 /// The name of the output every model has (`predict`; classifiers also have
 /// `predict_proba`).
@@ -60,15 +69,38 @@ pub struct InferRequest {
     pub outputs: Vec<Output>,
 }
 
-/// Decodes a `POST /v2/models/{name}/infer` body, refusing more than `max_rows` rows.
+/// Decodes a `POST /v2/models/{name}/infer` JSON body, refusing more than `max_rows` rows.
 pub fn decode_infer(
     body: &[u8],
     model: &Model,
     max_rows: usize,
 ) -> Result<InferRequest, PredictError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    decode_infer_http(body, None, model, max_rows).map(|decoded| decoded.request)
+}
+
+/// An HTTP infer request and, for each output it asks for, whether to answer it as binary
+/// data (the binary tensor extension).
+#[derive(Debug)]
+pub struct HttpInferRequest {
+    pub request: InferRequest,
+    /// One flag per `request.outputs`.
+    pub binary_outputs: Vec<bool>,
+}
+
+/// Decodes a `POST /v2/models/{name}/infer` body: JSON, or with `header_length` (the
+/// `Inference-Header-Content-Length` header) a JSON header followed by the binary data of
+/// the inputs that give `parameters.binary_data_size`, in input order. Refuses more than
+/// `max_rows` rows.
+pub fn decode_infer_http(
+    body: &[u8],
+    header_length: Option<&str>,
+    model: &Model,
+    max_rows: usize,
+) -> Result<HttpInferRequest, PredictError> {
+    let (json, binary) = binary::split(body, header_length)?;
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{') {
-        return Err(match Json::parse(body) {
+        return Err(match Json::parse(json) {
             Err(err) => err,
             Ok(other) => PredictError::InvalidInferRequest(format!(
                 "infer request must be a JSON object with \"inputs\", not {}",
@@ -76,53 +108,119 @@ pub fn decode_infer(
             )),
         });
     }
-    let wire: WireRequest = serde_json::from_slice(body).map_err(|e| match e.classify() {
+    let wire: WireRequest = serde_json::from_slice(json).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             PredictError::InvalidInferRequest(format!("infer request: {e}"))
         }
         _ => PredictError::InvalidJson(e.to_string()),
     })?;
-    let outputs = requested_outputs(model, wire.outputs.as_deref().unwrap_or_default())?;
-    let rows = Inputs {
-        model,
-        max_rows,
-        inputs: &wire.inputs,
+    let requested = wire.outputs.as_deref().unwrap_or_default();
+    let names: Vec<&str> = requested.iter().map(|o| o.name.as_str()).collect();
+    let outputs = requested_outputs(model, &names)?;
+    let parameters = wire.parameters.unwrap_or_default();
+    let all_binary = parameters.binary_data_output.unwrap_or(false);
+    let binary_outputs = match requested {
+        // None named: the one default output, in the request's form.
+        [] => alloc::vec![all_binary],
+        _ => requested
+            .iter()
+            .map(|o| {
+                o.parameters
+                    .as_ref()
+                    .and_then(|p| p.binary_data)
+                    .unwrap_or(all_binary)
+            })
+            .collect(),
+    };
+    let mut cursor = binary::Cursor::new(binary);
+    let mut inputs = Vec::with_capacity(wire.inputs.len());
+    for tensor in &wire.inputs {
+        let size = tensor.parameters.as_ref().and_then(|p| p.binary_data_size);
+        let data =
+            match (size, &tensor.data) {
+                (Some(_), Some(_)) => {
+                    return Err(tensor::wrong_input(
+                        &tensor.name,
+                        "has both data and parameters.binary_data_size; send one".to_string(),
+                    ))
+                }
+                (Some(size), None) => TensorValues::Raw(cursor.take(&tensor.name, size)?),
+                (None, Some(data)) => TensorValues::Nested {
+                    values: &data.values,
+                    dims: &data.dims,
+                    ragged: data.ragged,
+                },
+                (None, None) => return Err(tensor::wrong_input(
+                    &tensor.name,
+                    "has no data; send data as a JSON array, or its bytes after the JSON header \
+                     with parameters.binary_data_size (the binary tensor extension)"
+                        .to_string(),
+                )),
+            };
+        inputs.push(InputTensor {
+            name: &tensor.name,
+            datatype: &tensor.datatype,
+            shape: &tensor.shape,
+            data,
+        });
     }
-    .rows()?;
+    cursor.finish()?;
+    let rows = decode_tensors(model, max_rows, &inputs)?;
+    Ok(HttpInferRequest {
+        request: InferRequest {
+            id: wire.id,
+            scaling: parameters.scaling,
+            rows,
+            outputs,
+        },
+        binary_outputs,
+    })
+}
+
+/// An infer request from tensors a transport has read (gRPC's `ModelInferRequest`): the
+/// outputs it names are checked first, then its inputs, as `decode_infer` does.
+pub fn decode_request(
+    model: &Model,
+    max_rows: usize,
+    id: Option<String>,
+    scaling: Option<String>,
+    inputs: &[InputTensor<'_>],
+    outputs: &[&str],
+) -> Result<InferRequest, PredictError> {
+    let outputs = requested_outputs(model, outputs)?;
+    let rows = decode_tensors(model, max_rows, inputs)?;
     Ok(InferRequest {
-        id: wire.id,
-        scaling: wire.parameters.and_then(|p| p.scaling),
+        id,
+        scaling,
         rows,
         outputs,
     })
 }
 
-/// The outputs a request names, checked against the model's (`[Predict]` for none).
-fn requested_outputs(
-    model: &Model,
-    requested: &[wire::RequestedOutput],
-) -> Result<Vec<Output>, PredictError> {
+/// The outputs a request names, checked against the model's (`[Predict]` for none), each
+/// once, in the order asked for.
+pub fn requested_outputs(model: &Model, requested: &[&str]) -> Result<Vec<Output>, PredictError> {
     let has = Output::of(model);
     let mut outputs = Vec::with_capacity(requested.len().max(1));
     for wanted in requested {
-        let Some(output) = Output::named(&wanted.name).filter(|o| has.contains(o)) else {
+        let Some(output) = Output::named(wanted).filter(|o| has.contains(o)) else {
             let names: Vec<String> = has.iter().map(|o| format!("{:?}", o.as_str())).collect();
             let list = names.join(", ");
             return Err(PredictError::InvalidInferRequest(match has.len() {
                 1 => format!(
                     "unknown output {:?}; the model has one output, {list}",
-                    wanted.name
+                    wanted
                 ),
                 _ => format!(
                     "unknown output {:?}; the model has the outputs {list}",
-                    wanted.name
+                    wanted
                 ),
             }));
         };
         if outputs.contains(&output) {
             return Err(PredictError::InvalidInferRequest(format!(
                 "output {:?} is asked for twice",
-                wanted.name
+                wanted
             )));
         }
         outputs.push(output);
@@ -189,6 +287,28 @@ pub fn encode_infer_outputs(
     predictions: &Predictions,
     outputs: &[Output],
 ) -> Vec<u8> {
+    encode_infer_http(model, id, predictions, outputs, &[]).body
+}
+
+/// An encoded infer response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedInfer {
+    pub body: Vec<u8>,
+    /// The JSON header's length when binary data follows it (the response's
+    /// `Inference-Header-Content-Length`); `None` for a JSON body.
+    pub header_length: Option<usize>,
+}
+
+/// The infer response with the outputs flagged in `binary` (one flag per output; missing
+/// flags are JSON) as binary data after the JSON header: such an output has
+/// `parameters.binary_data_size` instead of `data`, and its bytes follow in output order.
+pub fn encode_infer_http(
+    model: &Model,
+    id: Option<&str>,
+    predictions: &Predictions,
+    outputs: &[Output],
+    binary: &[bool],
+) -> EncodedInfer {
     #[derive(Serialize)]
     struct Response<'a> {
         model_name: &'a str,
@@ -202,96 +322,62 @@ pub fn encode_infer_outputs(
         name: &'a str,
         datatype: &'a str,
         shape: Vec<usize>,
-        data: Data<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parameters: Option<BinaryParameters>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<OutputValues<'a>>,
     }
-    let classes = model.classes();
+    #[derive(Serialize)]
+    struct BinaryParameters {
+        binary_data_size: usize,
+    }
+    let mut raw = Vec::new();
     let tensors = outputs
         .iter()
-        .filter_map(|output| match (output, predictions) {
-            (Output::Predict, Predictions::Values(values)) => Some(Tensor {
-                name: OUTPUT,
-                datatype: "FP64",
-                shape: alloc::vec![values.len()],
-                data: Data::Floats(values),
-            }),
-            (Output::Predict, Predictions::Classes { labels, .. }) => Some(Tensor {
-                name: OUTPUT,
-                datatype: predict_datatype(model),
-                shape: alloc::vec![labels.len()],
-                data: Data::Labels {
-                    indices: labels,
-                    classes,
-                    as_text: label_kind(classes).is_none(),
-                },
-            }),
-            (
-                Output::PredictProba,
-                Predictions::Classes {
-                    labels,
-                    proba: Some(proba),
-                },
-            ) => Some(Tensor {
-                name: Output::PredictProba.as_str(),
-                datatype: "FP64",
-                shape: alloc::vec![labels.len(), classes.len()],
-                data: Data::Floats(proba),
-            }),
-            // `infer` answers what `outputs` asks for, so nothing else meets here.
-            (Output::PredictProba, _) => None,
+        .enumerate()
+        .flat_map(|(i, output)| {
+            let binary = binary.get(i).copied().unwrap_or(false);
+            output_tensors(model, predictions, core::slice::from_ref(output))
+                .into_iter()
+                .map(move |t| (binary, t))
         })
-        .collect();
-    serde_json::to_vec(&Response {
+        .map(|(binary, t)| {
+            if binary {
+                let start = raw.len();
+                t.data.write_raw(&mut raw);
+                Tensor {
+                    name: t.name,
+                    datatype: t.datatype,
+                    shape: t.shape,
+                    parameters: Some(BinaryParameters {
+                        binary_data_size: raw.len() - start,
+                    }),
+                    data: None,
+                }
+            } else {
+                Tensor {
+                    name: t.name,
+                    datatype: t.datatype,
+                    shape: t.shape,
+                    parameters: None,
+                    data: Some(t.data),
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let any_binary = tensors.iter().any(|t| t.parameters.is_some());
+    let mut body = serde_json::to_vec(&Response {
         model_name: model.name(),
         model_version: model.version(),
         id,
         outputs: tensors,
     })
-    .unwrap_or_default()
-}
-
-/// A tensor's `data`, flat.
-enum Data<'a> {
-    Floats(&'a [f64]),
-    /// Class indices as their labels: JSON numbers, strings or booleans, or (`as_text`,
-    /// labels of mixed kinds in one BYTES tensor) every label as text.
-    Labels {
-        indices: &'a [u32],
-        classes: &'a [Label],
-        as_text: bool,
-    },
-}
-
-impl Serialize for Data<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            Data::Floats(values) => values.serialize(serializer),
-            Data::Labels {
-                indices,
-                classes,
-                as_text: false,
-            } => payload::Labels { indices, classes }.serialize(serializer),
-            Data::Labels {
-                indices,
-                classes,
-                as_text: true,
-            } => {
-                let mut seq = serializer.serialize_seq(Some(indices.len()))?;
-                for &i in indices {
-                    let label = usize::try_from(i).ok().and_then(|i| classes.get(i));
-                    seq.serialize_element(&label.map(label_text))?;
-                }
-                seq.end()
-            }
-        }
-    }
-}
-
-/// A label as text (a BYTES element): a string as it is, a number or boolean as JSON
-/// prints it.
-fn label_text(label: &Label) -> String {
-    match label {
-        Label::Str(s) => s.clone(),
-        other => serde_json::to_string(other).unwrap_or_default(),
+    .unwrap_or_default();
+    let header_length = any_binary.then_some(body.len());
+    body.extend_from_slice(&raw);
+    EncodedInfer {
+        body,
+        header_length,
     }
 }
 

@@ -1,5 +1,9 @@
 //! V2 input tensors to rows in model order: one `[N, F]` tensor, or one `[N]` tensor per
 //! model column matched by name; each checked against its shape and datatype.
+//!
+//! Transport-neutral: the REST JSON codec, its binary tensor extension and gRPC each
+//! describe their tensors as `InputTensor`s, so every transport refuses a tensor that
+//! does not fit with the same words.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -7,10 +11,37 @@ use alloc::vec::Vec;
 
 use ndarray::Array2;
 
-use super::wire::WireTensor;
 use crate::columns::{ColumnError, Columns};
 use crate::error::PredictError;
 use crate::model::Model;
+
+/// One input tensor as a transport received it.
+#[derive(Clone, Copy, Debug)]
+pub struct InputTensor<'a> {
+    pub name: &'a str,
+    /// The V2 datatype (`FP64` and `FP32` are taken).
+    pub datatype: &'a str,
+    pub shape: &'a [i64],
+    pub data: TensorValues<'a>,
+}
+
+/// A tensor's elements, row-major.
+#[derive(Clone, Copy, Debug)]
+pub enum TensorValues<'a> {
+    /// Numbers, flat (gRPC's typed contents; NaN is a missing value). For `FP32` each is
+    /// rounded to float32, as the client's float32 tensor held it.
+    Numbers(&'a [f64]),
+    /// JSON `data`: its numbers flattened, with the array lengths at each depth (`[len]`
+    /// when flat) and whether that nesting is not rectangular; checked against the shape.
+    Nested {
+        values: &'a [f64],
+        dims: &'a [usize],
+        ragged: bool,
+    },
+    /// Little-endian bytes of the datatype (the binary tensor extension, gRPC's
+    /// `raw_input_contents`).
+    Raw(&'a [u8]),
+}
 
 /// The two element types a tensor may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,15 +50,46 @@ enum DataType {
     Fp32,
 }
 
+impl DataType {
+    fn size(self) -> usize {
+        match self {
+            DataType::Fp64 => 8,
+            DataType::Fp32 => 4,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            DataType::Fp64 => "FP64",
+            DataType::Fp32 => "FP32",
+        }
+    }
+}
+
+/// The rows (`n_rows x n_features`, model column order) that `inputs` hold, refusing
+/// more than `max_rows` rows and any tensor that does not fit the model.
+pub fn decode_tensors(
+    model: &Model,
+    max_rows: usize,
+    inputs: &[InputTensor<'_>],
+) -> Result<Array2<f64>, PredictError> {
+    Inputs {
+        model,
+        max_rows,
+        inputs,
+    }
+    .rows()
+}
+
 /// The request's inputs, checked against the model.
-pub(super) struct Inputs<'a> {
-    pub(super) model: &'a Model,
-    pub(super) max_rows: usize,
-    pub(super) inputs: &'a [WireTensor],
+struct Inputs<'a> {
+    model: &'a Model,
+    max_rows: usize,
+    inputs: &'a [InputTensor<'a>],
 }
 
 impl Inputs<'_> {
-    pub(super) fn rows(&self) -> Result<Array2<f64>, PredictError> {
+    fn rows(&self) -> Result<Array2<f64>, PredictError> {
         let width = self.model.n_features();
         match self.inputs {
             [] => Err(PredictError::InvalidInferRequest(format!(
@@ -35,7 +97,7 @@ impl Inputs<'_> {
                 self.columns()
             ))),
             [one] if one.shape.len() == 2 && one.shape.get(1) != Some(&1) => self.matrix(one),
-            [one] if self.model.feature_index(&one.name).is_none() => self.matrix(one),
+            [one] if self.model.feature_index(one.name).is_none() => self.matrix(one),
             _ => self.per_column(),
         }
     }
@@ -45,7 +107,7 @@ impl Inputs<'_> {
     }
 
     /// One `[N, F]` tensor, row-major, columns in model order.
-    fn matrix(&self, tensor: &WireTensor) -> Result<Array2<f64>, PredictError> {
+    fn matrix(&self, tensor: &InputTensor<'_>) -> Result<Array2<f64>, PredictError> {
         let width = self.model.n_features();
         let datatype = datatype(tensor)?;
         let shape = dims(tensor)?;
@@ -68,7 +130,7 @@ impl Inputs<'_> {
     /// One `[N]` or `[N, 1]` tensor per model column, matched by name.
     fn per_column(&self) -> Result<Array2<f64>, PredictError> {
         let width = self.model.n_features();
-        let names = self.inputs.iter().map(|tensor| tensor.name.as_str());
+        let names = self.inputs.iter().map(|tensor| tensor.name);
         let matched = Columns::match_names(self.model, names).map_err(|e| self.column_error(e))?;
         let mut rows = None;
         let mut columns = Vec::with_capacity(width);
@@ -85,7 +147,7 @@ impl Inputs<'_> {
             }
             let n = self.check_rows(tensor, shape[0])?;
             match rows {
-                None => rows = Some((n, tensor.name.as_str())),
+                None => rows = Some((n, tensor.name)),
                 Some((first, name)) if first != n => {
                     return Err(wrong(
                         tensor,
@@ -120,7 +182,7 @@ impl Inputs<'_> {
         })
     }
 
-    fn check_rows(&self, tensor: &WireTensor, rows: usize) -> Result<usize, PredictError> {
+    fn check_rows(&self, tensor: &InputTensor<'_>, rows: usize) -> Result<usize, PredictError> {
         if rows == 0 {
             Err(wrong(
                 tensor,
@@ -137,22 +199,17 @@ impl Inputs<'_> {
     }
 }
 
-fn wrong(tensor: &WireTensor, message: String) -> PredictError {
-    PredictError::InvalidInferRequest(format!("input {:?}: {message}", tensor.name))
+/// `input "NAME": message`, a bad infer request.
+pub(super) fn wrong_input(name: &str, message: String) -> PredictError {
+    PredictError::InvalidInferRequest(format!("input {name:?}: {message}"))
 }
 
-fn datatype(tensor: &WireTensor) -> Result<DataType, PredictError> {
-    if tensor
-        .parameters
-        .as_ref()
-        .is_some_and(|p| p.binary_data_size.is_some())
-    {
-        return Err(wrong(
-            tensor,
-            "binary tensor data is not supported; send data as a JSON array".to_string(),
-        ));
-    }
-    match tensor.datatype.as_str() {
+fn wrong(tensor: &InputTensor<'_>, message: String) -> PredictError {
+    wrong_input(tensor.name, message)
+}
+
+fn datatype(tensor: &InputTensor<'_>) -> Result<DataType, PredictError> {
+    match tensor.datatype {
         "FP64" => Ok(DataType::Fp64),
         "FP32" => Ok(DataType::Fp32),
         other => Err(wrong(
@@ -163,7 +220,7 @@ fn datatype(tensor: &WireTensor) -> Result<DataType, PredictError> {
 }
 
 /// The shape as sizes, refusing negative dimensions.
-fn dims(tensor: &WireTensor) -> Result<Vec<usize>, PredictError> {
+fn dims(tensor: &InputTensor<'_>) -> Result<Vec<usize>, PredictError> {
     tensor
         .shape
         .iter()
@@ -180,44 +237,50 @@ fn dims(tensor: &WireTensor) -> Result<Vec<usize>, PredictError> {
 
 /// The tensor's values, checked against its shape and converted for its datatype.
 fn values(
-    tensor: &WireTensor,
+    tensor: &InputTensor<'_>,
     shape: &[usize],
     datatype: DataType,
 ) -> Result<Vec<f64>, PredictError> {
-    let data = &tensor.data;
     let expected = shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d))
         .ok_or_else(|| wrong(tensor, format!("shape {:?} is too large", tensor.shape)))?;
-    if data.values.len() != expected {
+    let numbers = match tensor.data {
+        TensorValues::Raw(bytes) => return raw_values(tensor, bytes, expected, datatype),
+        TensorValues::Numbers(values) => values,
+        TensorValues::Nested { values, .. } => values,
+    };
+    if numbers.len() != expected {
         return Err(wrong(
             tensor,
             format!(
                 "shape {:?} needs {expected} values, data holds {}",
                 tensor.shape,
-                data.values.len()
+                numbers.len()
             ),
         ));
     }
-    let flat = data.dims.len() == 1 && !data.ragged;
-    let trailing_one = data.dims.len() + 1 == shape.len() && shape.last() == Some(&1);
-    let nested_ok = !data.ragged
-        && (data.dims == shape || (trailing_one && data.dims[..] == shape[..shape.len() - 1]));
-    if !flat && !nested_ok {
-        return Err(wrong(
-            tensor,
-            format!(
-                "nested data does not match shape {:?}; send it flat or nested exactly as the shape",
-                tensor.shape
-            ),
-        ));
+    if let TensorValues::Nested { dims, ragged, .. } = tensor.data {
+        let flat = dims.len() == 1 && !ragged;
+        let trailing_one = dims.len() + 1 == shape.len() && shape.last() == Some(&1);
+        let nested_ok =
+            !ragged && (dims == shape || (trailing_one && dims[..] == shape[..shape.len() - 1]));
+        if !flat && !nested_ok {
+            return Err(wrong(
+                tensor,
+                format!(
+                    "nested data does not match shape {:?}; send it flat or nested exactly as the shape",
+                    tensor.shape
+                ),
+            ));
+        }
     }
-    let mut values = data.values.clone();
+    let mut values = numbers.to_vec();
     if datatype == DataType::Fp32 {
         for (k, v) in values.iter_mut().enumerate() {
             let single = *v as f32;
-            // NaN is a missing value, in FP32 as in FP64.
-            if single.is_infinite() {
+            // NaN is a missing value, in FP32 as in FP64; an infinity stays one.
+            if single.is_infinite() && v.is_finite() {
                 return Err(wrong(
                     tensor,
                     format!("value {v:e} at position {k} does not fit FP32"),
@@ -227,4 +290,46 @@ fn values(
         }
     }
     Ok(values)
+}
+
+/// Little-endian elements of `datatype`, exactly as many as the shape holds.
+fn raw_values(
+    tensor: &InputTensor<'_>,
+    bytes: &[u8],
+    expected: usize,
+    datatype: DataType,
+) -> Result<Vec<f64>, PredictError> {
+    let size = datatype.size();
+    let name = datatype.name();
+    if !bytes.len().is_multiple_of(size) {
+        return Err(wrong(
+            tensor,
+            format!(
+                "binary data is {} bytes, not a whole number of {name} values ({size} bytes each)",
+                bytes.len()
+            ),
+        ));
+    }
+    if bytes.len() / size != expected {
+        return Err(wrong(
+            tensor,
+            format!(
+                "shape {:?} needs {expected} values ({} bytes of {name}), binary data holds {} ({} bytes)",
+                tensor.shape,
+                expected.saturating_mul(size),
+                bytes.len() / size,
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(match datatype {
+        DataType::Fp64 => bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8")))
+            .collect(),
+        DataType::Fp32 => bytes
+            .chunks_exact(4)
+            .map(|b| f64::from(f32::from_le_bytes(b.try_into().expect("chunks of 4"))))
+            .collect(),
+    })
 }

@@ -1,12 +1,13 @@
-//! The V2 infer request as it is sent: serde types for its JSON, and a visitor that reads
-//! a tensor's `data` (flat or nested) into one flat vector while recording its nesting.
+//! The V2 infer request as it is sent: serde types for its JSON (with the binary tensor
+//! extension's parameters), and a visitor that reads a tensor's `data` (flat or nested)
+//! into one flat vector while recording its nesting.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -20,15 +21,27 @@ pub(super) struct WireRequest {
     pub(super) outputs: Option<Vec<RequestedOutput>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub(super) struct RequestParameters {
     #[serde(default)]
     pub(super) scaling: Option<String>,
+    /// The binary tensor extension: every output as binary data (unless the output says).
+    #[serde(default)]
+    pub(super) binary_data_output: Option<bool>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct RequestedOutput {
     pub(super) name: String,
+    #[serde(default)]
+    pub(super) parameters: Option<OutputParameters>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct OutputParameters {
+    /// The binary tensor extension: this output as binary data.
+    #[serde(default)]
+    pub(super) binary_data: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -36,16 +49,18 @@ pub(super) struct WireTensor {
     pub(super) name: String,
     pub(super) shape: Vec<i64>,
     pub(super) datatype: String,
-    pub(super) data: TensorData,
+    /// Absent when the data is binary (`parameters.binary_data_size`).
+    #[serde(default)]
+    pub(super) data: Option<TensorData>,
     #[serde(default)]
     pub(super) parameters: Option<TensorParameters>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct TensorParameters {
-    /// Triton's binary tensor extension, which this server does not speak.
+    /// The binary tensor extension: the tensor's bytes follow the JSON header.
     #[serde(default)]
-    pub(super) binary_data_size: Option<IgnoredAny>,
+    pub(super) binary_data_size: Option<u64>,
 }
 
 /// A tensor's `data`, flattened row-major, with the nesting it was sent in.
