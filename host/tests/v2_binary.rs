@@ -194,7 +194,10 @@ fn json_sent_as_octet_stream_and_refusals_over_a_socket() {
         "input \"INPUT0\": parameters.binary_data_size is set, but the request has no Inference-Header-Content-Length header",
     );
     let reply = server.request("GET", "/v2", &[], b"");
-    assert_eq!(reply.json()["extensions"], json!(["binary_tensor_data", "model_repository"]));
+    assert_eq!(
+        reply.json()["extensions"],
+        json!(["binary_tensor_data", "model_repository"])
+    );
 }
 
 #[test]
