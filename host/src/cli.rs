@@ -53,9 +53,13 @@ pub struct ServeArgs {
     /// Address to listen on (default 0.0.0.0:8080, or 0.0.0.0:$PORT).
     #[arg(long, env = "LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Address of the V2 gRPC service (inference.GRPCInferenceService), or `none` for no
+    /// gRPC.
+    #[arg(long, env = "GRPC_LISTEN", default_value = "0.0.0.0:8081", value_parser = parse_grpc_listen)]
+    pub grpc_listen: GrpcListen,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Largest request body in bytes (413 above).
+    /// Largest request body in bytes (413 above); for gRPC the largest message.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
     /// Most rows in one request (413 above).
@@ -85,6 +89,31 @@ pub struct ServeArgs {
     /// Least severe level logged: error, warn, info (one line per request), debug, trace, off.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: tracing_subscriber::filter::LevelFilter,
+}
+
+/// Where the gRPC service listens, if anywhere (`--grpc-listen ADDR|none`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrpcListen {
+    Off,
+    On(SocketAddr),
+}
+
+impl GrpcListen {
+    pub fn address(self) -> Option<SocketAddr> {
+        match self {
+            GrpcListen::Off => None,
+            GrpcListen::On(address) => Some(address),
+        }
+    }
+}
+
+fn parse_grpc_listen(s: &str) -> Result<GrpcListen, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(GrpcListen::Off);
+    }
+    s.parse()
+        .map(GrpcListen::On)
+        .map_err(|_| format!("{s:?} is not an address (write e.g. 0.0.0.0:8081, or none)"))
 }
 
 #[derive(Debug, Args, Clone)]
