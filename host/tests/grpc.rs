@@ -7,6 +7,8 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use host::grpc::proto::grpc_inference_service_client::GrpcInferenceServiceClient;
@@ -720,5 +722,137 @@ async fn refusals_carry_the_http_message_as_a_grpc_status() {
             "host_grpc_requests_total{method=\"ModelInfer\",code=\"RESOURCE_EXHAUSTED\"}"
         ),
         2.0
+    );
+}
+
+/// What one load client saw until its first failure.
+#[derive(Debug, Default)]
+struct ClientRun {
+    ok: u64,
+    ok_after_signal: u64,
+    end: Option<(Code, String)>,
+}
+
+/// Sends the sample row (raw FP64) until a call fails; every answer must be the sample's.
+async fn load_client(addr: SocketAddr, signalled: Arc<AtomicBool>) -> ClientRun {
+    let mut run = ClientRun::default();
+    let mut grpc = client(addr).await;
+    let expected = golden::SAMPLE_TRAINING.to_bits();
+    loop {
+        let request = infer_request(
+            MODEL,
+            vec![raw_input("x", "FP64", &[1, 6])],
+            vec![le_f64(&golden::SAMPLE_ROW)],
+        );
+        let after_signal = signalled.load(Ordering::SeqCst);
+        match grpc.model_infer(request).await {
+            Ok(response) => {
+                let values = f64s(&response.into_inner().raw_output_contents[0]);
+                assert_eq!(bits(&values), [expected]);
+                run.ok += 1;
+                if after_signal {
+                    run.ok_after_signal += 1;
+                }
+            }
+            Err(status) => {
+                run.end = Some((status.code(), status.message().to_string()));
+                return run;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_answers_every_call_it_took() {
+    let (mut server, addr) = start(&["--shutdown-delay", "500ms", "--drain-timeout", "10s"]);
+    let signalled = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(load_client(addr, signalled.clone())))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signalled.store(true, Ordering::SeqCst);
+    server.signal(libc::SIGTERM);
+    let mut runs = Vec::new();
+    for client in clients {
+        runs.push(
+            tokio::time::timeout(Duration::from_secs(15), client)
+                .await
+                .expect("a client still running 15 s after SIGTERM")
+                .unwrap(),
+        );
+    }
+    let (status, server) = tokio::task::spawn_blocking(move || {
+        let status = server.wait(Duration::from_secs(10));
+        (status, server)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log());
+
+    // Calls kept being answered through the shutdown delay; each client stopped only
+    // when the server no longer took calls, never on a call cut off in flight: the next
+    // connection refused (UNAVAILABLE "tcp connect error"), or a call the client itself
+    // dropped because it raced the server's GOAWAY on the old connection (hyper's
+    // CANCELLED "operation was canceled": never sent; gRPC clients retry these).
+    for run in &runs {
+        assert!(run.ok_after_signal > 0, "{runs:?}");
+        let (code, message) = run.end.as_ref().unwrap();
+        let refused = *code == Code::Unavailable && message == "tcp connect error";
+        let raced_goaway = *code == Code::Cancelled && message == "operation was canceled";
+        assert!(refused || raced_goaway, "{code:?} {message} ({runs:?})");
+    }
+    // Every call the server answered reached its client, and no other.
+    let answered = server
+        .log()
+        .lines()
+        .filter(|l| l.contains(r#""rpc":"ModelInfer""#) && l.contains(r#""code":"OK""#))
+        .count() as u64;
+    let received: u64 = runs.iter().map(|r| r.ok).sum();
+    assert_eq!(answered, received, "{runs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_in_flight_at_sigterm_is_answered_before_exit() {
+    let (mut server, addr) = start(&["--max-body-bytes", "4194304", "--drain-timeout", "20s"]);
+    let mut grpc = client(addr).await;
+    // 20,000 rows: long enough (a second in a debug build) to be in flight at the signal.
+    let n = 20_000;
+    let rows: Vec<f64> = golden::SAMPLE_ROW
+        .iter()
+        .copied()
+        .cycle()
+        .take(n * 6)
+        .collect();
+    let request = infer_request(
+        MODEL,
+        vec![raw_input("x", "FP64", &[n as i64, 6])],
+        vec![le_f64(&rows)],
+    );
+    let started = std::time::Instant::now();
+    let call = tokio::spawn(async move { grpc.model_infer(request).await });
+    // Signal once the call has reached the server (the log check below proves it had).
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    server.signal(libc::SIGTERM);
+    let response = call.await.unwrap().expect("the call in flight is answered");
+    let elapsed = started.elapsed();
+    let values = f64s(&response.into_inner().raw_output_contents[0]);
+    assert_eq!(values.len(), n);
+    assert!(values
+        .iter()
+        .all(|v| v.to_bits() == golden::SAMPLE_TRAINING.to_bits()));
+    let (status, server) = tokio::task::spawn_blocking(move || {
+        let status = server.wait(Duration::from_secs(20));
+        (status, server)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log());
+    // The server began shutting down before it answered the call.
+    let log = server.log();
+    let shutdown = log.find("shutting down").expect("shutdown logged");
+    let answered = log.find(r#""rpc":"ModelInfer""#).expect("call logged");
+    assert!(
+        shutdown < answered,
+        "the call finished before the signal ({elapsed:?}): {log}"
     );
 }
