@@ -856,3 +856,62 @@ async fn a_call_in_flight_at_sigterm_is_answered_before_exit() {
         "the call finished before the signal ({elapsed:?}): {log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_above_max_body_bytes_are_refused_compressed_or_not() {
+    use tonic::codec::CompressionEncoding;
+    let (server, addr) = start(&["--max-body-bytes", "2000"]);
+    let small = infer_request(
+        MODEL,
+        vec![raw_input("x", "FP64", &[1, 6])],
+        vec![le_f64(&golden::SAMPLE_ROW)],
+    );
+    // 100 rows of zeros: 4,800 bytes of tensor, a few dozen gzipped.
+    let zeros = vec![0.0; 600];
+    let big = infer_request(
+        MODEL,
+        vec![raw_input("x", "FP64", &[100, 6])],
+        vec![le_f64(&zeros)],
+    );
+
+    let mut plain = client(addr).await;
+    let err = plain.model_infer(big.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::OutOfRange, "{}", err.message());
+    assert!(
+        err.message().contains("the limit is: 2000 bytes"),
+        "{}",
+        err.message()
+    );
+
+    // gzip both ways: a small call is answered (compressed) with the same bits; a big one
+    // is refused while it is decompressed, not after (no gzip bomb).
+    let mut gzip = client(addr)
+        .await
+        .send_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Gzip);
+    let response = gzip.model_infer(small).await.unwrap().into_inner();
+    assert_eq!(
+        bits(&f64s(&response.raw_output_contents[0])),
+        bits(&[golden::SAMPLE_TRAINING])
+    );
+    let err = gzip.model_infer(big).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{}", err.message());
+    assert!(
+        err.message().contains("size limit, of 2000 bytes"),
+        "{}",
+        err.message()
+    );
+    // The server still serves.
+    assert!(
+        plain
+            .server_live(ServerLiveRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .live
+    );
+    assert_eq!(
+        server.request("GET", "/v2/health/ready", &[], b"").status,
+        200
+    );
+}
