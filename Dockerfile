@@ -22,8 +22,10 @@ COPY --chmod=0555 ${HOST_BINARY} /host
 
 # Non-root, numeric (no /etc/passwd in scratch), so runAsNonRoot can verify it.
 USER 65532:65532
-EXPOSE 8080
-# Listens on 0.0.0.0:8080 (or $PORT); JSON logs for the log collector.
+# HTTP (/predict, V2 REST, /metrics) and V2 over gRPC.
+EXPOSE 8080 8081
+# Listens on 0.0.0.0:8080 (or $PORT) and gRPC on 0.0.0.0:8081 (GRPC_LISTEN, `none` for no
+# gRPC); JSON logs for the log collector.
 ENV LOG_FORMAT=json
 
 # The binary is its own probe: scratch has no shell and no curl.

@@ -13,7 +13,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use predictor::{Model, Service, ServiceOptions};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::observe::{observe, Observer, RouteInfo, METRICS_CONTENT_TYPE};
 use crate::repository::{ModelRepository, RequestModels, Snapshot};
@@ -90,6 +90,18 @@ impl AppState {
         self.ready.load(Ordering::Relaxed)
     }
 
+    /// One of the `max_concurrency` slots that HTTP and gRPC requests share, held while
+    /// the request is answered; when all are taken, the refusal's message (HTTP 503, gRPC
+    /// UNAVAILABLE).
+    pub fn try_permit(&self) -> Result<SemaphorePermit<'_>, String> {
+        self.permits.try_acquire().map_err(|_| {
+            format!(
+                "server is at its limit of {} concurrent requests; retry shortly",
+                self.config.max_concurrency
+            )
+        })
+    }
+
     /// Readiness off (on shutdown): /v2/health/ready answers 503, responses close
     /// their connections; everything is still answered.
     pub fn set_ready(&self, ready: bool) {
@@ -103,8 +115,9 @@ impl AppState {
 const INFERENCE_HEADER_LENGTH: HeaderName =
     HeaderName::from_static("inference-header-content-length");
 
-/// Bodies larger than this are predicted on the blocking pool, off the async workers.
-const INLINE_BODY_BYTES: usize = 64 * 1024;
+/// Bodies larger than this are predicted on the blocking pool, off the async workers
+/// (gRPC messages too).
+pub(crate) const INLINE_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole HTTP application with a fresh state.
 pub fn app(config: AppConfig) -> Router {
@@ -132,19 +145,15 @@ async fn limits(State(state): State<Arc<AppState>>, request: Request, next: Next
     if exempt_from_limits(request.uri().path()) {
         return next.run(request).await;
     }
-    let Ok(_permit) = state.permits.try_acquire() else {
-        let mut response = error(
-            503,
-            &format!(
-                "server is at its limit of {} concurrent requests; retry shortly",
-                state.config.max_concurrency
-            ),
-            "(overloaded)",
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+    let _permit = match state.try_permit() {
+        Ok(permit) => permit,
+        Err(message) => {
+            let mut response = error(503, &message, "(overloaded)");
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
     };
     let timeout = state.config.request_timeout;
     match tokio::time::timeout(timeout, next.run(request)).await {

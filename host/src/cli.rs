@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Predict a /predict JSON payload or a CSV with a header row (an empty cell is a
     /// missing value); prints the JSON response, or one line per CSV row.
     Predict(PredictArgs),
@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// Address to listen on (default 0.0.0.0:8080, or 0.0.0.0:$PORT).
     #[arg(long, env = "LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Address of the V2 gRPC service (inference.GRPCInferenceService), or `none` for no
+    /// gRPC.
+    #[arg(long, env = "GRPC_LISTEN", default_value = "0.0.0.0:8081", value_parser = parse_grpc_listen)]
+    pub grpc_listen: GrpcListen,
     #[command(flatten)]
     pub model: ModelArgs,
     /// Serve every model file in this directory, NAME.model.json or NAME.json as the model
@@ -72,7 +76,7 @@ pub struct ServeArgs {
     /// How often --watch looks at the files.
     #[arg(long, env = "WATCH_INTERVAL", default_value = "1s", value_parser = parse_duration)]
     pub watch_interval: Duration,
-    /// Largest request body in bytes (413 above).
+    /// Largest request body in bytes (413 above); for gRPC the largest message.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
     /// Most rows in one request (413 above).
@@ -102,6 +106,31 @@ pub struct ServeArgs {
     /// Least severe level logged: error, warn, info (one line per request), debug, trace, off.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: tracing_subscriber::filter::LevelFilter,
+}
+
+/// Where the gRPC service listens, if anywhere (`--grpc-listen ADDR|none`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrpcListen {
+    Off,
+    On(SocketAddr),
+}
+
+impl GrpcListen {
+    pub fn address(self) -> Option<SocketAddr> {
+        match self {
+            GrpcListen::Off => None,
+            GrpcListen::On(address) => Some(address),
+        }
+    }
+}
+
+fn parse_grpc_listen(s: &str) -> Result<GrpcListen, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(GrpcListen::Off);
+    }
+    s.parse()
+        .map(GrpcListen::On)
+        .map_err(|_| format!("{s:?} is not an address (write e.g. 0.0.0.0:8081, or none)"))
 }
 
 #[derive(Debug, Args, Clone)]

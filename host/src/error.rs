@@ -43,8 +43,12 @@ pub enum HostError {
     },
     #[error("{0}")]
     LocalAddress(#[source] std::io::Error),
+    #[error("gRPC server: {0}")]
+    Grpc(#[source] tonic::transport::Error),
     #[error("connections still open after the drain timeout of {}", humantime::format_duration(*.0))]
     DrainTimeout(Duration),
+    #[error("gRPC calls still in flight after the drain timeout of {}", humantime::format_duration(*.0))]
+    GrpcDrainTimeout(Duration),
     #[error(transparent)]
     Healthcheck(#[from] HealthcheckError),
 }

@@ -83,6 +83,17 @@ impl ModelMetrics {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GrpcLabels {
+    method: &'static str,
+    code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GrpcMethodLabels {
+    method: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
     model: String,
@@ -101,6 +112,8 @@ pub struct Observer {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     rows: Family<RouteLabels, Counter>,
     in_flight: Gauge,
+    grpc_requests: Family<GrpcLabels, Counter>,
+    grpc_latency: Family<GrpcMethodLabels, Histogram, fn() -> Histogram>,
     ready: Gauge,
     id_seed: u64,
     id_next: AtomicU64,
@@ -142,6 +155,21 @@ impl Observer {
             "Requests being answered now",
             in_flight.clone(),
         );
+        let grpc_requests = Family::<GrpcLabels, Counter>::default();
+        registry.register(
+            "host_grpc_requests",
+            "gRPC calls answered, by method and status code",
+            grpc_requests.clone(),
+        );
+        let grpc_latency =
+            Family::<GrpcMethodLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "host_grpc_request_duration_seconds",
+            "Time from a gRPC call's message to its answer, by method",
+            grpc_latency.clone(),
+        );
         let ready = Gauge::default();
         ready.set(1);
         registry.register(
@@ -179,6 +207,8 @@ impl Observer {
             latency,
             rows,
             in_flight,
+            grpc_requests,
+            grpc_latency,
             ready,
             id_seed: RandomState::new().hash_one(Instant::now()),
             id_next: AtomicU64::new(0),
@@ -213,6 +243,30 @@ impl Observer {
         self.latency.get_or_create(&route).observe(seconds);
         if info.rows > 0 {
             self.rows.get_or_create(&route).inc_by(info.rows as u64);
+        }
+    }
+
+    /// One gRPC call: `method` is the service's method name (`ModelInfer`), `code` the
+    /// gRPC status code's name (`OK`, `INVALID_ARGUMENT`), `route` and `model` the labels
+    /// its predicted rows are counted under.
+    pub fn record_grpc(
+        &self,
+        method: &'static str,
+        code: &'static str,
+        (route, model): (&'static str, &'static str),
+        rows: usize,
+        seconds: f64,
+    ) {
+        self.grpc_requests
+            .get_or_create(&GrpcLabels { method, code })
+            .inc();
+        self.grpc_latency
+            .get_or_create(&GrpcMethodLabels { method })
+            .observe(seconds);
+        if rows > 0 {
+            self.rows
+                .get_or_create(&RouteLabels { route, model })
+                .inc_by(rows as u64);
         }
     }
 

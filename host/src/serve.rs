@@ -1,6 +1,8 @@
 //! `host serve`: binds the router and runs hyper's connection loop (axum::serve has no
-//! header read timeout), then drains on SIGTERM/SIGINT: readiness off first, listener
-//! closed after the shutdown delay, in-flight requests finished within the drain timeout.
+//! header read timeout), and the gRPC service on its own port, then drains both on
+//! SIGTERM/SIGINT: readiness off first (HTTP and gRPC readiness answer false), both
+//! listeners closed after the shutdown delay, in-flight requests and calls finished
+//! within the drain timeout.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use predictor::ServiceOptions;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::app::{router, AppConfig, AppState};
 use crate::cli::ServeArgs;
@@ -20,10 +23,12 @@ use crate::repository::{ModelRepository, Trigger};
 pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     let repository = Arc::new(ModelRepository::open(args.repository())?);
     let address = args.address()?;
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| HostError::Listen { address, source })?;
+    let listener = bind(address).await?;
     let local = listener.local_addr().map_err(HostError::LocalAddress)?;
+    let grpc_listener = match args.grpc_listen.address() {
+        Some(address) => Some(bind(address).await?),
+        None => None,
+    };
     let state = AppState::new(AppConfig {
         models: repository.clone(),
         service: ServiceOptions {
@@ -46,6 +51,28 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         version = env!("CARGO_PKG_VERSION"),
         "serving on http://{local}"
     );
+    // One shutdown for both servers: the signal, readiness off, the delay, then `stop`.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn({
+        let state = state.clone();
+        let delay = args.shutdown_delay;
+        async move {
+            stop_accepting(state, delay).await;
+            let _ = stop_tx.send(true);
+        }
+    });
+    let grpc = match grpc_listener {
+        Some(listener) => {
+            let grpc_local = listener.local_addr().map_err(HostError::LocalAddress)?;
+            tracing::info!(address = %grpc_local, "gRPC (V2, inference.GRPCInferenceService) on {grpc_local}");
+            Some(tokio::spawn(crate::grpc::serve(
+                listener,
+                state.clone(),
+                stopped(stop_rx.clone()),
+            )))
+        }
+        None => None,
+    };
     crate::logging::flush();
     drop(snapshot);
     tokio::spawn(reload_on_sighup(repository.clone()));
@@ -59,7 +86,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         .keep_alive(true);
     let service = TowerToHyperService::new(router(state.clone()));
 
-    let stop_accepting = stop_accepting(state.clone(), args.shutdown_delay);
+    let stop_accepting = stopped(stop_rx);
     tokio::pin!(stop_accepting);
     loop {
         tokio::select! {
@@ -83,7 +110,27 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         }
     }
     drop(listener);
-    drain(graceful, args.drain_timeout).await
+    let grpc_drain = async {
+        let Some(grpc) = grpc else { return Ok(()) };
+        match tokio::time::timeout(args.drain_timeout, grpc).await {
+            Ok(Ok(result)) => result.map_err(HostError::Grpc),
+            Ok(Err(_panicked)) => Ok(()),
+            Err(_) => Err(HostError::GrpcDrainTimeout(args.drain_timeout)),
+        }
+    };
+    let (http, grpc) = tokio::join!(drain(graceful, args.drain_timeout), grpc_drain);
+    http.and(grpc)
+}
+
+async fn bind(address: std::net::SocketAddr) -> Result<TcpListener, HostError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| HostError::Listen { address, source })
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// SIGHUP rereads every model file (on its own blocking thread: requests go on).

@@ -99,7 +99,7 @@ run() {
 echo "| server | req/s | p50 | p99 | non-2xx | answer |"
 echo "|---|---|---|---|---|---|"
 port=$(free_port)
-run native "$target_dir/release/host" serve --listen "127.0.0.1:$port"
+run native "$target_dir/release/host" serve --listen "127.0.0.1:$port" --grpc-listen none
 if [ "$use_wasmtime" = 1 ]; then
     port=$(free_port)
     run "wasmtime serve" "$WASMTIME" serve -S cli --addr "127.0.0.1:$port" "$component"

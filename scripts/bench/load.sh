@@ -94,8 +94,8 @@ rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status"; }
 
 start floor 18190 "$FLOOR" 127.0.0.1:18190
-start host 18191 "$HOST_NATIVE" --listen 127.0.0.1:18191
-start musl 18192 "$HOST_MUSL" --listen 127.0.0.1:18192
+start host 18191 "$HOST_NATIVE" --listen 127.0.0.1:18191 --grpc-listen none
+start musl 18192 "$HOST_MUSL" --listen 127.0.0.1:18192 --grpc-listen none
 if [[ $ORIGINAL == 1 ]]; then
     PORT=18193 start original 18193 bash scripts/dev/run_original.sh
 fi
@@ -136,7 +136,7 @@ python3 - "$HOST_MUSL" "$HOST_NATIVE" >"$OUT/ready.txt" <<'PY'
 import socket, statistics, subprocess, sys, time
 def ready_ms(binary, port):
     start = time.perf_counter()
-    proc = subprocess.Popen([binary, "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([binary, "--listen", f"127.0.0.1:{port}", "--grpc-listen", "none"], stderr=subprocess.DEVNULL)
     try:
         while True:
             try:

@@ -62,7 +62,7 @@ start_servers
 # -S cli: the component imports wasi:cli (environment, stdio) beside wasi:http.
 serve wasmtime "$WASMTIME" serve -S cli --addr "127.0.0.1:$wasmtime_port" "$component"
 serve jco "${JCO[@]}" serve --host 127.0.0.1 --port "$jco_port" "$component"
-serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port"
+serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" --grpc-listen none
 wait_for "http://127.0.0.1:$wasmtime_port/" "$SERVER_LOGS/wasmtime.log"
 wait_for "http://127.0.0.1:$jco_port/" "$SERVER_LOGS/jco.log"
 wait_for "http://127.0.0.1:$native_port/" "$SERVER_LOGS/native.log"
@@ -92,7 +92,7 @@ serve_zoo_pair() {
     wait_for "$edge_url/" "$SERVER_LOGS/zoo-edge.log"
     if [ -n "$native_model" ]; then
         port=$(free_port)
-        serve zoo-native "$target_dir/debug/host" serve --listen "127.0.0.1:$port" --model "$native_model"
+        serve zoo-native "$target_dir/debug/host" serve --listen "127.0.0.1:$port" --grpc-listen none --model "$native_model"
         native_url="http://127.0.0.1:$port"
         wait_for "$native_url/" "$SERVER_LOGS/zoo-native.log"
     fi

@@ -42,7 +42,7 @@ logs=$SERVER_LOGS
 echo "--- Node: golden cases, and error messages against the native server"
 cargo build -q -p host
 native_port=$(free_port)
-serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port"
+serve native "$target_dir/debug/host" serve --listen "127.0.0.1:$native_port" --grpc-listen none
 wait_for "http://127.0.0.1:$native_port/" "$logs/native.log"
 NATIVE_URL="http://127.0.0.1:$native_port" node --test --test-reporter=spec web/test/ | tee "$logs/node.txt"
 grep -q '^ℹ skipped 0$' "$logs/node.txt" || { echo "FAIL: a Node test was skipped" >&2; exit 1; }

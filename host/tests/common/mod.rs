@@ -41,9 +41,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `host serve --listen 127.0.0.1:0 ARGS` and waits for its address.
+    /// Starts `host serve --listen 127.0.0.1:0 ARGS` and waits for its address. gRPC is
+    /// off (`GRPC_LISTEN=none`: tests run in parallel and the default port is fixed)
+    /// unless ARGS say `--grpc-listen`.
     pub fn start(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_host"))
+            .env("GRPC_LISTEN", "none")
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(args)
             .stdin(Stdio::null())
@@ -78,6 +81,20 @@ impl Server {
             addr: addr.parse().unwrap(),
             log,
         }
+    }
+
+    /// The gRPC address the server logged (started with `--grpc-listen 127.0.0.1:0`).
+    pub fn grpc_addr(&self) -> SocketAddr {
+        const MARK: &str = "inference.GRPCInferenceService) on ";
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Some(rest) = self.log().split(MARK).nth(1) {
+                let addr: String = rest.chars().take_while(|c| *c != '"').collect();
+                return addr.parse().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("host did not report a gRPC address: {}", self.log())
     }
 
     pub fn connect(&self) -> Conn {

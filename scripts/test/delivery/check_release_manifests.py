@@ -44,6 +44,9 @@ def main():
     (c,) = spec["containers"]
     expect(c["image"] == image, f"image {c['image']} != {image}")
     expect(c["ports"][0]["containerPort"] == 8080, "port 8080")
+    expect(any(p.get("name") == "grpc" and p["containerPort"] == 8081 for p in c["ports"]), "gRPC port 8081")
+    expect(any(p.get("name") == "grpc" and p["port"] == 8081 and p["targetPort"] == "grpc"
+               for p in by_kind["Service"]["spec"]["ports"]), "Service port grpc 8081")
     expect(c["startupProbe"]["httpGet"]["path"] == "/v2/health/live", "startup probe")
     expect(c["livenessProbe"]["httpGet"]["path"] == "/v2/health/live", "liveness probe")
     expect(c["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready", "readiness probe")

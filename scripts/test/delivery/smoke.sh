@@ -26,7 +26,7 @@ host_bin=${CARGO_TARGET_DIR:-target}/debug/host
 start_host() {
     local port
     port=$(free_port)
-    serve "host-$1" "$host_bin" serve --listen "127.0.0.1:$port" --scaling "$1"
+    serve "host-$1" "$host_bin" serve --listen "127.0.0.1:$port" --grpc-listen none --scaling "$1"
     url=http://127.0.0.1:$port
     wait_for "$url/" "$SERVER_LOGS/host-$1.log" 30
 }
