@@ -11,6 +11,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod logging;
 pub mod observe;
+pub mod send_timeout;
 pub mod serve;
 
 use predictor::Model;
