@@ -928,7 +928,7 @@ fn clients_that_never_read_are_disconnected_and_block_nobody() {
     raise_open_files(4096);
     let server = Server::start(&["--request-timeout", "2s"]);
     let figures = Figures::start(
-        "4 clients pipelining a 5,000-row request then GET /metrics, never reading",
+        "4 clients pipelining big answers (5,000 rows, 60 KB 404s), never reading",
         &server,
     );
     let body = rows_payload(5_000);
@@ -943,27 +943,26 @@ fn clients_that_never_read_are_disconnected_and_block_nobody() {
         )
         .into_bytes(),
     );
-    // Then cheap requests with 2.5 KB answers (predictions cost CPU the good client needs).
-    let hundred = Arc::new(
-        "GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n"
-            .repeat(100)
-            .into_bytes(),
-    );
-    const MOST: usize = 1_000_000;
+    // Then requests whose answers are as big and cost little CPU (which the good client
+    // needs): a 404 naming a 60 KiB path. 200 of them (12 MB) overflow any socket buffers.
+    let path = "p".repeat(60 * 1024);
+    let lost = Arc::new(format!("GET /{path} HTTP/1.1\r\nHost: test\r\n\r\n").into_bytes());
+    let echo = server.request("GET", &format!("/{path}"), &[], b"");
+    assert_eq!(echo.status, 404);
+    let echo_len = echo.body.len();
+    const MOST: usize = 200;
     let writers: Vec<_> = (0..4)
         .map(|_| {
             let mut s = open(server.addr);
             small_receive_buffer(&s);
             s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
-            let (big, hundred) = (big.clone(), hundred.clone());
+            let (big, lost) = (big.clone(), lost.clone());
             let keep = s.try_clone().unwrap();
             let handle = std::thread::spawn(move || {
                 if s.write_all(&big).is_err() {
                     return 0;
                 }
-                100 * (0..MOST / 100)
-                    .take_while(|_| s.write_all(&hundred).is_ok())
-                    .count()
+                (0..MOST).take_while(|_| s.write_all(&lost).is_ok()).count()
             });
             (keep, handle)
         })
@@ -1002,7 +1001,8 @@ fn clients_that_never_read_are_disconnected_and_block_nobody() {
     );
     let outcome = format!(
         "4/4 closed by the server {:.1} s after they stopped reading (a {answer_len}-byte \
-         answer, then {}-{} GET /metrics sent before the server stopped reading)",
+         answer, then {}-{} of {MOST} {echo_len}-byte 404s sent before the server stopped \
+         reading)",
         held.as_secs_f64(),
         sent.iter().min().unwrap(),
         sent.iter().max().unwrap()
