@@ -1000,9 +1000,8 @@ fn clients_that_never_read_are_disconnected_and_block_nobody() {
         "a client sent all {MOST} requests: {sent:?}"
     );
     let outcome = format!(
-        "4/4 closed by the server {:.1} s after they stopped reading (a {answer_len}-byte \
-         answer, then {}-{} of {MOST} {echo_len}-byte 404s sent before the server stopped \
-         reading)",
+        "4/4 closed by the server {:.1} s after they connected (a {answer_len}-byte answer, \
+         then {}-{} of {MOST} {echo_len}-byte 404s sent before the server stopped reading)",
         held.as_secs_f64(),
         sent.iter().min().unwrap(),
         sent.iter().max().unwrap()
