@@ -140,13 +140,14 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     let config = &state.config;
     let body = match read_body(body, config.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge(rest)) => {
-            // A client that sent `Expect: 100-continue` has not sent its body: nothing to drain.
+        Err(BodyError::TooLarge { rest, started }) => {
+            // A client that sent `Expect: 100-continue` and got no 100 (nothing was read)
+            // has not sent its body: nothing to drain.
             let expects_continue = parts
                 .headers
                 .get(header::EXPECT)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-            if !expects_continue {
+            if started || !expects_continue {
                 drain(rest);
             }
             let mut response = error(
@@ -203,8 +204,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 
 /// Why a request body was not read whole.
 enum BodyError {
-    /// Over the limit; the rest of the body, still unread.
-    TooLarge(Body),
+    /// Over the limit; the rest of the body, still unread (`started`: some was read).
+    TooLarge { rest: Body, started: bool },
     /// Broken framing (a bad chunk size, say) or a client gone mid-body.
     Broken(String),
 }
@@ -213,7 +214,10 @@ enum BodyError {
 /// refused before any byte is read (so `Expect: 100-continue` gets no 100).
 async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
     if body.size_hint().lower() > limit as u64 {
-        return Err(BodyError::TooLarge(body));
+        return Err(BodyError::TooLarge {
+            rest: body,
+            started: false,
+        });
     }
     // One frame (the usual case) is kept as it came, without a copy.
     let mut first: Option<Bytes> = None;
@@ -228,13 +232,17 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
         };
         len += data.len();
         if len > limit {
-            return Err(BodyError::TooLarge(body));
+            return Err(BodyError::TooLarge {
+                rest: body,
+                started: true,
+            });
         }
         match first.take() {
             None if joined.is_empty() => first = Some(data),
             previous => {
                 if let Some(previous) = previous {
-                    joined.reserve(body.size_hint().lower() as usize + 2 * data.len());
+                    let rest = body.size_hint().lower().min(limit as u64) as usize;
+                    joined.reserve(previous.len() + data.len() + rest);
                     joined.extend_from_slice(&previous);
                 }
                 joined.extend_from_slice(&data);

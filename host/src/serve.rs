@@ -20,8 +20,8 @@ use crate::send_timeout::SendTimeout;
 
 /// The most bytes of request line and headers (431 above; 64 KiB is the AWS ALB's limit
 /// for a request's headers). hyper's read buffer is capped a little above it: its
-/// default, about 400 KiB, let 500 connections that stall in their heads hold 155 MB
-/// (83 MB with the cap; bodies are read in pieces of at most the cap).
+/// default, about 400 KiB, let 500 connections that stall in their heads hold about
+/// 150 MiB (83 MiB with the cap; bodies are read in pieces of at most the cap).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// The kernel's queue of connections not yet accepted. std and tokio listen with 128:
