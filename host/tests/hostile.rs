@@ -1087,6 +1087,21 @@ fn an_8_mib_body_without_expect_continue_reads_its_413() {
     let reply = conn.read_reply(false).unwrap();
     assert_eq!(reply.status, 413);
     assert!(read_until_closed(conn.stream(), Duration::from_secs(10)).is_some());
+    // Chunked with `Expect: 100-continue`: the body is asked for (100) before its size is
+    // known, so it is sent, and drained after the 413 like any other.
+    let mut conn = server.connect();
+    conn.write_raw(head("Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n").as_bytes())
+        .unwrap();
+    let interim = conn.read_reply(false).unwrap();
+    assert_eq!(interim.status, 100);
+    let piece = format!("{:x}\r\n{}\r\n", 1 << 20, "[".repeat(1 << 20));
+    for _ in 0..8 {
+        conn.write_raw(piece.as_bytes())
+            .expect("the body is read after its 100");
+    }
+    conn.write_raw(b"0\r\n\r\n").unwrap();
+    let reply = conn.read_reply(false).unwrap();
+    assert_eq!((reply.status, reply.closes()), (413, true));
     // The drain is bounded: a client that never stops sending is cut off.
     let mut conn = server.connect();
     conn.stream()
@@ -1105,7 +1120,8 @@ fn an_8_mib_body_without_expect_continue_reads_its_413() {
     };
     let good = good.finish();
     let outcome = format!(
-        "413 read after sending all 8 MiB (6/6); Expect: 413 at once; \
+        "413 read after sending all 8 MiB (6/6); Expect: 413 at once, or after a 100 \
+         for a chunked body sent whole; \
          endless body cut after {} MiB ({})",
         sent >> 20,
         cut.kind()
