@@ -263,9 +263,7 @@ impl Conn {
             body,
         })
     }
-}
 
-impl Conn {
     /// A chunked body, through its last (empty) chunk and the blank line after it.
     fn read_chunks(&mut self) -> std::io::Result<Vec<u8>> {
         let mut body = Vec::new();
