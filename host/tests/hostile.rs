@@ -411,7 +411,7 @@ fn slowloris_500_connections_dripping_header_bytes_are_closed_at_the_header_time
 fn two_thousand_idle_keep_alive_connections_then_the_idle_timeout_closes_them() {
     let _serial = serial();
     raise_open_files(8192);
-    let server = Server::start(&["--header-read-timeout", "6s"]);
+    let server = Server::start(&["--header-read-timeout", "10s"]);
     let figures = Figures::start("2000 idle keep-alive connections", &server);
     let addr = server.addr;
     // Four threads open 500 each; each connection gets one answer, then idles.
