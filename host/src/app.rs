@@ -2,11 +2,13 @@
 //! table all targets share; this file moves bytes between axum and the core and stacks
 //! the production layers (observe, limits) in one visible place, `router()`.
 
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
@@ -175,15 +177,35 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         return metrics(&state, &parts.method);
     }
     let config = &state.config;
-    let body = match to_bytes(body, config.max_body_bytes).await {
+    let body = match read_body(body, config.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return error(
+        Err(BodyError::TooLarge { rest, started }) => {
+            // A client that sent `Expect: 100-continue` and got no 100 (nothing was read)
+            // has not sent its body: nothing to drain.
+            let expects_continue = parts
+                .headers
+                .get(header::EXPECT)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+            if started || !expects_continue {
+                drain(rest);
+            }
+            let mut response = error(
                 413,
                 &format!(
                     "request body is larger than {} bytes",
                     config.max_body_bytes
                 ),
+                "unknown",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+        Err(BodyError::Broken(reason)) => {
+            return error(
+                400,
+                &format!("request body could not be read: {reason}"),
                 "unknown",
             )
         }
@@ -196,10 +218,11 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     // Repository calls read files: off the async workers, as large bodies are.
     let blocking = body_len > INLINE_BODY_BYTES || parts.uri.path().starts_with("/v2/repository/");
     let answer = move |state: &AppState| {
+        // Not UTF-8 (obs-text): still named in the 415, not taken for a missing header.
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
         let inference_header_length = parts
             .headers
             .get(&INFERENCE_HEADER_LENGTH)
@@ -213,7 +236,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query().unwrap_or(""),
-            content_type,
+            content_type: content_type.as_deref(),
             inference_header_length,
             body: &body,
         });
@@ -236,6 +259,92 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         info.model = model;
     }
     http
+}
+
+/// Why a request body was not read whole.
+enum BodyError {
+    /// Over the limit; the rest of the body, still unread (`started`: some was read).
+    TooLarge { rest: Body, started: bool },
+    /// Broken framing (a bad chunk size, say) or a client gone mid-body.
+    Broken(String),
+}
+
+/// The whole body, at most `limit` bytes. A declared `Content-Length` over the limit is
+/// refused before any byte is read (so `Expect: 100-continue` gets no 100).
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
+    if body.size_hint().lower() > limit as u64 {
+        return Err(BodyError::TooLarge {
+            rest: body,
+            started: false,
+        });
+    }
+    // One frame (the usual case) is kept as it came, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let frame = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+        let Some(frame) = frame else { break };
+        let frame = frame.map_err(|err| BodyError::Broken(innermost(&err)))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        len += data.len();
+        if len > limit {
+            return Err(BodyError::TooLarge {
+                rest: body,
+                started: true,
+            });
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            previous => {
+                if let Some(previous) = previous {
+                    let rest = body.size_hint().lower().min(limit as u64) as usize;
+                    joined.reserve(previous.len() + data.len() + rest);
+                    joined.extend_from_slice(&previous);
+                }
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+}
+
+/// The last cause in an error's chain: hyper's "Invalid chunk size line" rather than
+/// "error reading a body from connection".
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Most bytes, and longest time, spent reading and discarding the rest of a body after
+/// its 413.
+const DRAIN_BYTES: usize = 64 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and discards the rest of a refused body (bounded by `DRAIN_BYTES` and
+/// `DRAIN_TIME`), like nginx's lingering close: a client that sends its whole body before
+/// reading (no `Expect: 100-continue`) then reads the 413, where closing with its bytes
+/// unread would reset the connection and lose the answer. The 413 says `Connection:
+/// close`, so hyper closes once the body is done or dropped.
+fn drain(mut rest: Body) {
+    tokio::spawn(async move {
+        let discard = async {
+            let mut left = DRAIN_BYTES;
+            while let Some(Ok(frame)) = poll_fn(|cx| Pin::new(&mut rest).poll_frame(cx)).await {
+                let taken = frame.data_ref().map_or(0, Bytes::len);
+                left = left.saturating_sub(taken);
+                if left == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
+    });
 }
 
 /// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.

@@ -82,7 +82,8 @@ pub struct ServeArgs {
     /// Most rows in one request (413 above).
     #[arg(long, env = "MAX_ROWS", default_value_t = 100_000)]
     pub max_rows: usize,
-    /// A request not answered within this is answered 408 (e.g. 30s, 500ms).
+    /// A request not answered within this is answered 408 (e.g. 30s, 500ms); a client
+    /// that takes no byte of its response for this long is disconnected.
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
     /// A client must send a request's headers within this, or its connection is closed;

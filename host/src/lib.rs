@@ -14,6 +14,7 @@ pub mod healthcheck;
 pub mod logging;
 pub mod observe;
 pub mod repository;
+pub mod send_timeout;
 pub mod serve;
 
 use predictor::Model;

@@ -4,6 +4,7 @@
 //! listeners closed after the shutdown delay, in-flight requests and calls finished
 //! within the drain timeout.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,21 +13,48 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use predictor::ServiceOptions;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
 use crate::app::{router, AppConfig, AppState};
 use crate::cli::ServeArgs;
 use crate::error::HostError;
 use crate::repository::{ModelRepository, Trigger};
+use crate::send_timeout::SendTimeout;
+
+/// The most bytes of request line and headers (431 above; 64 KiB is the AWS ALB's limit
+/// for a request's headers). hyper's read buffer is capped a little above it: its
+/// default, about 400 KiB, let 500 connections that stall in their heads hold about
+/// 150 MiB (83 MiB with the cap; bodies are read in pieces of at most the cap).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// The kernel's queue of connections not yet accepted. std and tokio listen with 128:
+/// a burst, or a server out of file descriptors, overflows that and the kernel drops
+/// SYNs (clients retry after 1 s, 3 s, ...). Linux caps it at net.core.somaxconn.
+const BACKLOG: u32 = 1024;
+
+/// A listener on `address` (HTTP's and gRPC's) with that backlog.
+fn bind(address: SocketAddr) -> Result<TcpListener, HostError> {
+    let listen = || {
+        let socket = if address.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        socket.listen(BACKLOG)
+    };
+    listen().map_err(|source| HostError::Listen { address, source })
+}
 
 pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     let repository = Arc::new(ModelRepository::open(args.repository())?);
     let address = args.address()?;
-    let listener = bind(address).await?;
+    let listener = bind(address)?;
     let local = listener.local_addr().map_err(HostError::LocalAddress)?;
     let grpc_listener = match args.grpc_listen.address() {
-        Some(address) => Some(bind(address).await?),
+        Some(address) => Some(bind(address)?),
         None => None,
     };
     let state = AppState::new(AppConfig {
@@ -83,6 +111,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(args.header_read_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_buf_size(MAX_HEADER_BYTES + 8192)
         .keep_alive(true);
     let service = TowerToHyperService::new(router(state.clone()));
 
@@ -93,6 +123,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
+                    let stream = SendTimeout::new(stream, args.request_timeout);
                     let connection = http.serve_connection(TokioIo::new(stream), service.clone());
                     let connection = graceful.watch(connection);
                     tokio::spawn(async move {
@@ -120,12 +151,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     };
     let (http, grpc) = tokio::join!(drain(graceful, args.drain_timeout), grpc_drain);
     http.and(grpc)
-}
-
-async fn bind(address: std::net::SocketAddr) -> Result<TcpListener, HostError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| HostError::Listen { address, source })
 }
 
 /// Resolves once `stop` turns true (or its sender is gone).

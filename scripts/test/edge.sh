@@ -73,6 +73,11 @@ for host in wasmtime jco; do
     python3 scripts/test/edge_http_check.py \
         --edge "http://127.0.0.1:${!port_var}" --native "http://127.0.0.1:$native_port"
 done
+for host in wasmtime jco; do
+    port_var="${host}_port"
+    echo "--- the malformed-request table (host/tests/malformed.rs) under $host serve: native's answers"
+    EDGE_URL="http://127.0.0.1:${!port_var}" cargo test -q -p host --test malformed -- --ignored
+done
 for pid in "${SERVER_PIDS[@]}"; do stop_server "$pid"; done
 SERVER_PIDS=()
 

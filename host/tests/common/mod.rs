@@ -231,7 +231,8 @@ impl Conn {
         self.read_reply(method == "HEAD")
     }
 
-    /// Reads one response (Content-Length bodies, as hyper sends for full bodies).
+    /// Reads one response: a Content-Length body (as hyper sends for full bodies) or a
+    /// chunked one (as `wasmtime serve` sends the edge component's).
     pub fn read_reply(&mut self, head_only: bool) -> std::io::Result<Reply> {
         let mut line = String::new();
         if self.reader.read_line(&mut line)? == 0 {
@@ -256,18 +257,51 @@ impl Conn {
             let (k, v) = trimmed.split_once(':').unwrap_or((trimmed, ""));
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
-        let length = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.parse::<usize>().unwrap())
-            .unwrap_or(0);
-        let mut body = vec![0; if head_only { 0 } else { length }];
-        self.reader.read_exact(&mut body)?;
+        let chunked = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        let body = if head_only {
+            Vec::new()
+        } else if chunked {
+            self.read_chunks()?
+        } else {
+            let length = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.parse::<usize>().unwrap())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body)?;
+            body
+        };
         Ok(Reply {
             status,
             headers,
             body,
         })
+    }
+
+    /// A chunked body, through its last (empty) chunk and the blank line after it.
+    fn read_chunks(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            let size = line.trim_end().split(';').next().unwrap_or("");
+            let size = usize::from_str_radix(size, 16)
+                .map_err(|_| std::io::Error::other(format!("bad chunk size line {line:?}")))?;
+            if size == 0 {
+                line.clear();
+                self.reader.read_line(&mut line)?; // no trailers are sent
+                return Ok(body);
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            self.reader.read_exact(&mut body[start..])?;
+            line.clear();
+            self.reader.read_line(&mut line)?;
+        }
     }
 }
 
