@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
@@ -15,6 +15,7 @@ use axum::Router;
 use predictor::{Model, Service, ServiceOptions};
 use tokio::sync::Semaphore;
 
+use crate::compression;
 use crate::observe::{observe, Observer, RouteInfo, METRICS_CONTENT_TYPE};
 
 /// How the server is configured (from the command line, or by tests).
@@ -83,10 +84,12 @@ pub fn app(config: AppConfig) -> Router {
 
 /// The application over a state the caller keeps (to turn readiness off, read metrics).
 /// Layers run outside in: `observe` (request id, metrics, access log) sees every
-/// answer, including the 503s and 408s of `limits`.
+/// answer, including the 503s and 408s of `limits`; then response compression (request
+/// bodies are decompressed by `handle`, within the body limit).
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(handle)
+        .layer(compression::compression())
         .layer(from_fn_with_state(state.clone(), limits))
         .layer(from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -136,17 +139,18 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         return metrics(&state, &parts.method);
     }
     let config = &state.config;
-    let body = match to_bytes(body, config.max_body_bytes).await {
+    let body = match read_body(&parts.headers, body, config.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return error(
-                413,
-                &format!(
-                    "request body is larger than {} bytes",
-                    config.max_body_bytes
-                ),
-                "unknown",
-            )
+        Err(refused) => {
+            let mut response = error(refused.status(), &refused.message(), "unknown");
+            if refused.status() == 415 {
+                // RFC 7694: say which encodings would have been taken.
+                response.headers_mut().insert(
+                    header::ACCEPT_ENCODING,
+                    HeaderValue::from_static("gzip, deflate"),
+                );
+            }
+            return response;
         }
     };
     let body_len = body.len();
@@ -177,6 +181,27 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         answer()
     };
     core_response(response)
+}
+
+/// The request body, decompressed if it was sent compressed (on the blocking pool: the
+/// work is bounded by the limit, not by the few bytes sent), at most `limit` bytes.
+async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, compression::BodyError> {
+    let encoding = compression::request_encoding(headers)?;
+    let raw = compression::read_raw(body, limit, encoding).await?;
+    let Some(encoding) = encoding else {
+        return Ok(raw);
+    };
+    tokio::task::spawn_blocking(move || compression::decode(encoding, &raw, limit))
+        .await
+        .unwrap_or_else(|_| {
+            Err(compression::BodyError::Unreadable(
+                "decompression failed".into(),
+            ))
+        })
 }
 
 /// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.

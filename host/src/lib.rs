@@ -1,5 +1,6 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
-//! builds the router (tests call it without a socket), `serve` binds it and drains it on
+//! builds the router (tests call it without a socket), `compression` decodes and
+//! encodes bodies, `serve` binds it and drains it on
 //! shutdown, `observe` and `logging` tell operators what happens, `healthcheck` probes a
 //! running server, `batch` scores files from the command line, `error` says what stopped
 //! it. No model logic lives here.
@@ -7,6 +8,7 @@
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod compression;
 pub mod error;
 pub mod healthcheck;
 pub mod logging;
