@@ -103,6 +103,9 @@ def check_kserve_grpc(env):
             for start, rows, want in g.training_batches():
                 response = await client.infer(kserve_request(MODEL, rows))
                 assert_bits(response.outputs[0].as_numpy(), want, f"kserve gRPC training rows {start}..")
+            for name, rows, want in g.per_request:
+                response = await client.infer(kserve_request(MODEL, rows, parameters={"scaling": "per-request"}))
+                assert_bits(response.outputs[0].as_numpy(), want, f"kserve gRPC {name}")
             try:
                 await client.infer(kserve_request("nope", g.rows[:1]))
                 raise AssertionError("unknown model: no error")
@@ -111,7 +114,24 @@ def check_kserve_grpc(env):
                 message = err.details()
         finally:
             await client.close()
-        return f"health, {len(g.rows)} rows exact; NOT_FOUND {message!r}"
+        return f"health, {len(g.rows)} rows + {len(g.per_request)} cases exact; NOT_FOUND {message!r}"
+    return asyncio.run(run())
+
+
+def check_kserve_grpc_classifier(env):
+    async def run():
+        g = env.golden
+        assert env.classifier_grpc, "no gRPC address: this host has no --grpc-listen"
+        client = kserve.InferenceGRPCClient(env.classifier_grpc, retries=0)
+        try:
+            response = await client.infer(
+                kserve_request(g.classifier, g.clf_x, outputs=["predict", "predict_proba"]))
+            by_name = {o.name: o for o in response.outputs}
+            assert labels(by_name["predict"].as_numpy()) == g.clf_labels, "labels"
+            assert_bits(by_name["predict_proba"].as_numpy(), g.clf_proba, "predict_proba")
+        finally:
+            await client.close()
+        return f"{g.classifier}: labels and probabilities exact"
     return asyncio.run(run())
 
 
@@ -120,6 +140,7 @@ CHECKS = [
     ("kserve InferenceRESTClient: defaults (binary, octet-stream)", check_kserve_rest),
     ("kserve InferenceRESTClient: classifier", check_kserve_rest_classifier),
     ("kserve InferenceGRPCClient: health, golden bits, errors", check_kserve_grpc),
+    ("kserve InferenceGRPCClient: classifier", check_kserve_grpc_classifier),
 ]
 
 if __name__ == "__main__":
