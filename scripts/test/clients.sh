@@ -5,13 +5,19 @@
 # .cache/venv-clients, drive the real `host` binary on 127.0.0.1 with their default settings:
 # health, metadata, the golden cases with exact bits, a classifier, compression, errors
 # (scripts/test/clients_triton_check.py, clients_kserve_check.py: one process each, their
-# protobuf modules clash). Two servers: the embedded regressor and a zoo classifier.
+# protobuf modules clash). Two servers: the embedded regressor and a zoo classifier. Then
+# the Spin component under `wasmtime serve` with tritonclient.http: the checks of the
+# surface it shares with host (its route table; no compression or gRPC there).
 # usage: scripts/test/clients.sh [check options, e.g. --only gzip --verbose]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # shellcheck source=scripts/lib/servers.sh
 source scripts/lib/servers.sh
+# shellcheck source=scripts/lib/node_tools.sh
+source scripts/lib/node_tools.sh
+# shellcheck source=scripts/lib/wasmtime.sh
+source scripts/lib/wasmtime.sh
 
 CLIENTS_PYTHON_VERSION=3.12.1
 CLASSIFIER=model_data/zoo/sklearn-1.9/decision_tree_classifier_str.model.json
@@ -91,5 +97,17 @@ for suite in triton kserve; do
         --classifier-http "127.0.0.1:$classifier_port" --classifier-grpc "$classifier_grpc" \
         --classifier-model "$CLASSIFIER" "$@" || status=1
 done
+
+echo "--- the Spin component under wasmtime serve, tritonclient.http"
+ensure_node_tools
+ensure_wasmtime
+component=$(bash scripts/build/edge.sh)
+edge_port=$(free_port)
+# -S cli: the component imports wasi:cli (environment, stdio) beside wasi:http.
+serve edge "$WASMTIME" serve -S cli --addr "127.0.0.1:$edge_port" "$component"
+wait_for "http://127.0.0.1:$edge_port/v2/health/ready" "$SERVER_LOGS/edge.log"
+timeout 300 "$CLIENTS_PY" scripts/test/clients_triton_check.py --edge \
+    --http "127.0.0.1:$edge_port" --grpc none --classifier-http none --classifier-grpc none \
+    --classifier-model "$CLASSIFIER" "$@" || status=1
 echo "--- clients: checks $((SECONDS - checks)) s, whole step $((SECONDS - started)) s"
 exit "$status"

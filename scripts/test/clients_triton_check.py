@@ -7,7 +7,7 @@
 # probabilities, NaN rows), and errors that carry the server's message.
 """usage: clients_triton_check.py --http HOST:PORT --grpc HOST:PORT|none
                                  --classifier-http HOST:PORT --classifier-grpc HOST:PORT|none
-                                 --classifier-model FILE [--only TEXT] [--verbose]"""
+                                 --classifier-model FILE [--only TEXT] [--edge] [--verbose]"""
 
 import asyncio
 import gzip
@@ -312,5 +312,17 @@ CHECKS = [
     ("tritonclient.grpc: classifier", check_triton_grpc_classifier),
 ]
 
+# What the Spin component answers like host: the core's route table over HTTP (no
+# compression, no gRPC; it serves the embedded regressor only).
+EDGE_CHECKS = [
+    "tritonclient.http: live, ready, server and model metadata",
+    "tritonclient.http: JSON tensors (binary_data=False), golden bits",
+    "tritonclient.http: defaults (binary tensors in and out), golden bits",
+    "GET /v2 advertises binary_tensor_data",
+    "tritonclient.http: errors carry the server's message",
+    "tritonclient.http.aio: JSON tensors (sent as application/octet-stream)",
+]
+assert set(EDGE_CHECKS) <= {name for name, _ in CHECKS}
+
 if __name__ == "__main__":
-    run(CHECKS, __doc__)
+    run(CHECKS, __doc__, EDGE_CHECKS)
