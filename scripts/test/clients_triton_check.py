@@ -276,6 +276,20 @@ def check_triton_grpc(env):
             f"INVALID_ARGUMENT {shape!r}; NOT_FOUND; {rejected!r}")
 
 
+def check_triton_grpc_gzip(env):
+    """gRPC message compression (grpc-encoding: gzip), as tritonclient sends it when asked."""
+    g = env.golden
+    assert env.grpc, "no gRPC address: this host has no --grpc-listen"
+    client = triton_grpc.InferenceServerClient(env.grpc)
+    try:
+        for start, rows, want in g.training_batches():
+            result = client.infer(MODEL, triton_inputs(triton_grpc, rows, None), compression_algorithm="gzip")
+            assert_bits(result.as_numpy("predict"), want, f"grpc gzip training rows {start}..")
+    finally:
+        client.close()
+    return f"{len(g.rows)} rows in gzip-compressed calls, exact"
+
+
 def check_triton_grpc_classifier(env):
     g = env.golden
     assert env.classifier_grpc, "no gRPC address: this host has no --grpc-listen"
@@ -309,6 +323,7 @@ CHECKS = [
     ("tritonclient.http.aio: JSON tensors (sent as application/octet-stream)", check_triton_aio_json),
     ("tritonclient.http.aio: defaults, gzip, errors", check_triton_aio),
     ("tritonclient.grpc: health, metadata, golden bits, errors", check_triton_grpc),
+    ("tritonclient.grpc: gzip-compressed calls", check_triton_grpc_gzip),
     ("tritonclient.grpc: classifier", check_triton_grpc_classifier),
 ]
 
