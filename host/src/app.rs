@@ -17,6 +17,7 @@ use axum::Router;
 use predictor::{Model, Service, ServiceOptions};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::compression;
 use crate::observe::{observe, Observer, RouteInfo, METRICS_CONTENT_TYPE};
 use crate::repository::{ModelRepository, RequestModels, Snapshot};
 
@@ -128,10 +129,12 @@ pub fn app(config: AppConfig) -> Router {
 
 /// The application over a state the caller keeps (to turn readiness off, read metrics).
 /// Layers run outside in: `observe` (request id, metrics, access log) sees every
-/// answer, including the 503s and 408s of `limits`.
+/// answer, including the 503s and 408s of `limits`; then response compression (request
+/// bodies are decompressed by `handle`, within the body limit).
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(handle)
+        .layer(compression::compression())
         .layer(from_fn_with_state(state.clone(), limits))
         .layer(from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -177,9 +180,14 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         return metrics(&state, &parts.method);
     }
     let config = &state.config;
-    let body = match read_body(body, config.max_body_bytes).await {
+    let limit = config.max_body_bytes;
+    let encoding = match compression::request_encoding(&parts.headers) {
+        Ok(encoding) => encoding,
+        Err(refused) => return body_refused(&refused),
+    };
+    let raw = match read_body(body, limit).await {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge { rest, started }) => {
+        Err(ReadError::TooLarge { rest, started }) => {
             // A client that sent `Expect: 100-continue` and got no 100 (nothing was read)
             // has not sent its body: nothing to drain.
             let expects_continue = parts
@@ -189,26 +197,19 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             if started || !expects_continue {
                 drain(rest);
             }
-            let mut response = error(
-                413,
-                &format!(
-                    "request body is larger than {} bytes",
-                    config.max_body_bytes
-                ),
-                "unknown",
-            );
+            let mut response = body_refused(&compression::BodyError::TooLarge { limit, encoding });
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             return response;
         }
-        Err(BodyError::Broken(reason)) => {
-            return error(
-                400,
-                &format!("request body could not be read: {reason}"),
-                "unknown",
-            )
+        Err(ReadError::Broken(reason)) => {
+            return body_refused(&compression::BodyError::Unreadable(reason))
         }
+    };
+    let body = match decompress(encoding, raw, limit).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return body_refused(&refused),
     };
     let body_len = body.len();
     let options = ServiceOptions {
@@ -262,7 +263,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 }
 
 /// Why a request body was not read whole.
-enum BodyError {
+enum ReadError {
     /// Over the limit; the rest of the body, still unread (`started`: some was read).
     TooLarge { rest: Body, started: bool },
     /// Broken framing (a bad chunk size, say) or a client gone mid-body.
@@ -271,9 +272,9 @@ enum BodyError {
 
 /// The whole body, at most `limit` bytes. A declared `Content-Length` over the limit is
 /// refused before any byte is read (so `Expect: 100-continue` gets no 100).
-async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
     if body.size_hint().lower() > limit as u64 {
-        return Err(BodyError::TooLarge {
+        return Err(ReadError::TooLarge {
             rest: body,
             started: false,
         });
@@ -285,13 +286,13 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
     loop {
         let frame = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
         let Some(frame) = frame else { break };
-        let frame = frame.map_err(|err| BodyError::Broken(innermost(&err)))?;
+        let frame = frame.map_err(|err| ReadError::Broken(innermost(&err)))?;
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
         len += data.len();
         if len > limit {
-            return Err(BodyError::TooLarge {
+            return Err(ReadError::TooLarge {
                 rest: body,
                 started: true,
             });
@@ -345,6 +346,39 @@ fn drain(mut rest: Body) {
         };
         let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
     });
+}
+
+/// The body as the route reads it: decompressed (on the blocking pool: the work is bounded
+/// by the limit, not by the few bytes sent) when it was sent compressed, at most `limit`
+/// bytes either way.
+async fn decompress(
+    encoding: Option<compression::Encoding>,
+    raw: Bytes,
+    limit: usize,
+) -> Result<Bytes, compression::BodyError> {
+    let Some(encoding) = encoding else {
+        return Ok(raw);
+    };
+    tokio::task::spawn_blocking(move || compression::decode(encoding, &raw, limit))
+        .await
+        .unwrap_or_else(|_| {
+            Err(compression::BodyError::Unreadable(
+                "decompression failed".into(),
+            ))
+        })
+}
+
+/// A body refused before any route saw it, as its 4xx; a 415 says which encodings would
+/// have been taken (RFC 7694).
+fn body_refused(refused: &compression::BodyError) -> Response {
+    let mut response = error(refused.status(), &refused.message(), "unknown");
+    if refused.status() == 415 {
+        response.headers_mut().insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate"),
+        );
+    }
+    response
 }
 
 /// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.

@@ -1,13 +1,15 @@
 //! The native host: glue between the `predictor` core and the outside world. `app()`
-//! builds the router (tests call it without a socket), `grpc` is the V2 gRPC service
-//! beside it, `serve` binds both and drains them on shutdown, `repository` holds the
-//! served models and reloads them, `observe` and `logging` tell operators what happens, `healthcheck` probes a
+//! builds the router (tests call it without a socket), `compression` decodes and encodes
+//! bodies, `grpc` is the V2 gRPC service beside it, `serve` binds both and drains them on
+//! shutdown, `repository` holds the served models and reloads them, `observe` and
+//! `logging` tell operators what happens, `healthcheck` probes a
 //! running server, `batch` scores files from the command line, `error` says what stopped
 //! it. No model logic lives here.
 
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod compression;
 pub mod error;
 pub mod grpc;
 pub mod healthcheck;

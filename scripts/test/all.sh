@@ -57,6 +57,9 @@ bash tools/check_export.sh
 step "edge: the Spin component under wasmtime serve and jco serve, parity with the native server"
 bash scripts/test/edge.sh
 
+step "real V2 clients: tritonclient (HTTP, aio, gRPC) and kserve (REST, gRPC) with their defaults vs host, golden bits"
+bash scripts/test/clients.sh
+
 step "web: the wasm module in Node and headless Chromium, golden bits"
 bash scripts/test/web.sh
 
