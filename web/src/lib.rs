@@ -73,17 +73,23 @@ export interface ModelInfo {
 
 /// `options.scaling`, or the default.
 fn scaling(options: Option<&js_sys::Object>) -> Result<Scaling, JsError> {
-    match option_string(options, "scaling") {
-        Ok(None) => Ok(Scaling::default()),
-        Ok(Some(name)) => name.parse().map_err(js_error),
-        Err(_) => Err(JsError::new(
-            "options: scaling must be a string, \"training\" or \"per-request\"",
-        )),
+    match option_string(
+        options,
+        "scaling",
+        "a string, \"training\" or \"per-request\"",
+    )? {
+        None => Ok(Scaling::default()),
+        Some(name) => name.parse().map_err(js_error),
     }
 }
 
-/// `options[name]` if it is set (not undefined or null); an error if it is not a string.
-fn option_string(options: Option<&js_sys::Object>, name: &str) -> Result<Option<String>, JsError> {
+/// `options[name]` if it is set (not undefined or null); an error if reading it throws
+/// (a getter, a proxy) or it is not a string (`expected` says what it must be).
+fn option_string(
+    options: Option<&js_sys::Object>,
+    name: &str,
+    expected: &str,
+) -> Result<Option<String>, JsError> {
     let Some(options) = options else {
         return Ok(None);
     };
@@ -95,7 +101,7 @@ fn option_string(options: Option<&js_sys::Object>, name: &str) -> Result<Option<
     value
         .as_string()
         .map(Some)
-        .ok_or_else(|| JsError::new(&format!("options: {name} must be a string")))
+        .ok_or_else(|| JsError::new(&format!("options: {name} must be {expected}")))
 }
 
 fn js_error(err: PredictError) -> JsError {

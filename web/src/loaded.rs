@@ -14,7 +14,7 @@ use crate::{js_error, js_json, option_string, scaling};
 
 /// `options.output` (the server's `?output=`, same refusals): `predict` by default.
 fn output(options: Option<&js_sys::Object>, model: &Model) -> Result<Output, JsError> {
-    let name = option_string(options, "output")?;
+    let name = option_string(options, "output", "a string")?;
     Output::for_model(name.as_deref(), model).map_err(js_error)
 }
 
