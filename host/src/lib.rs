@@ -13,6 +13,7 @@ pub mod compression;
 pub mod error;
 pub mod grpc;
 pub mod healthcheck;
+pub mod heap_meter;
 pub mod logging;
 pub mod observe;
 pub mod repository;

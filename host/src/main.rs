@@ -6,9 +6,11 @@ use clap::Parser;
 use host::cli::{Cli, Command, ServeArgs};
 use host::HostError;
 
-/// mimalloc: musl's own malloc serialises threads, glibc's costs more per request.
+/// mimalloc: musl's own malloc serialises threads, glibc's costs more per request;
+/// metered so a model's memory can be measured as it loads (`host::heap_meter`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: host::heap_meter::Metered<mimalloc::MiMalloc> =
+    host::heap_meter::Metered(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -63,7 +63,7 @@ pub struct ModelMetrics {
 }
 
 impl ModelMetrics {
-    /// `host_model_bytes{model}`: the size of the file the serving model was read from.
+    /// `host_model_bytes{model}`: the heap the serving model holds (`heap_meter`).
     pub fn bytes(&self, model: &'static str) -> impl std::ops::Deref<Target = Gauge> + '_ {
         self.bytes.get_or_create(&ModelLabels { model })
     }

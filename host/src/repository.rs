@@ -19,6 +19,7 @@ use arc_swap::ArcSwap;
 use predictor::{Model, ModelState, Models, Repository, RepositoryEntry, RepositoryError};
 
 use crate::error::HostError;
+use crate::heap_meter;
 use crate::observe::ModelMetrics;
 
 /// Where the models come from (the command line's `--model`, `--model-dir` or neither).
@@ -59,7 +60,7 @@ struct Entry {
     version: String,
     /// Why it is unavailable, or why its last reload failed; empty when all is well.
     reason: String,
-    /// `host_model_bytes`: the size of the file the serving model was read from (0 for
+    /// `host_model_bytes`: the heap the serving model holds, measured as it loaded (0 for
     /// the embedded model, which is part of the binary).
     bytes: u64,
     /// Unloaded by a repository call: reloads leave it alone until a load call.
@@ -350,7 +351,7 @@ impl ModelRepository {
         if let Some(stamp) = stamp {
             changes.stamps.insert(name, stamp);
         }
-        match self.read_checked(name, path, stamp) {
+        match self.read_checked(name, path, stamp.is_some()) {
             Ok((model, bytes)) => {
                 let version = model.version().to_string();
                 let entry = Entry {
@@ -409,35 +410,20 @@ impl ModelRepository {
         }
     }
 
-    /// The file's model, named `name`, and its size, if it is valid and fits.
+    /// The file's model, named `name`, and the bytes it holds in memory, if it is valid
+    /// and fits (`exists`: the file was there when stamped).
     fn read_checked(
         &self,
         name: &str,
         path: &Path,
-        stamp: Option<FileStamp>,
+        exists: bool,
     ) -> Result<(Model, u64), RepositoryError> {
         let refuse = |status: u16, message: String| RepositoryError { status, message };
-        let Some(stamp) = stamp else {
+        if !exists {
             return Err(refuse(
                 404,
                 format!("model {name:?}: no file {}", path.display()),
             ));
-        };
-        // The limit is checked on the file's size before reading it, so an oversized
-        // file never reaches memory.
-        if let Some(limit) = self.max_model_bytes {
-            let others = self.current.load().loaded_bytes_except(name);
-            if others.saturating_add(stamp.len) > limit {
-                return Err(refuse(
-                    409,
-                    format!(
-                        "model {name:?}: {} is {} bytes, and with the {others} bytes of the \
-                         other loaded models that is over --max-model-bytes {limit}",
-                        path.display(),
-                        stamp.len
-                    ),
-                ));
-            }
         }
         let bytes = std::fs::read(path).map_err(|e| {
             refuse(
@@ -445,7 +431,14 @@ impl ModelRepository {
                 format!("model {name:?}: cannot read {}: {e}", path.display()),
             )
         })?;
-        let mut model = Model::from_json(&bytes).map_err(|e| {
+        // The heap the model holds once parsed (its parse's scratch nets out).
+        let (parsed, memory) = heap_meter::retained_by(|| {
+            Model::from_json(&bytes).map(|mut model| {
+                model.set_name(name.to_string());
+                model
+            })
+        });
+        let model = parsed.map_err(|e| {
             refuse(
                 400,
                 format!(
@@ -454,8 +447,21 @@ impl ModelRepository {
                 ),
             )
         })?;
-        model.set_name(name.to_string());
-        Ok((model, bytes.len() as u64))
+        if let Some(limit) = self.max_model_bytes {
+            let others = self.current.load().loaded_bytes_except(name);
+            if others.saturating_add(memory) > limit {
+                return Err(refuse(
+                    409,
+                    format!(
+                        "model {name:?}: {} holds {memory} bytes in memory, and with the \
+                         {others} bytes of the other loaded models that is over \
+                         --max-model-bytes {limit}",
+                        path.display(),
+                    ),
+                ));
+            }
+        }
+        Ok((model, memory))
     }
 
     /// Swaps in a snapshot with `entry` in place of its old self; answers its index line.
