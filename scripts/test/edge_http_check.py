@@ -78,6 +78,19 @@ class Check:
         )
         return edge
 
+    def server_metadata(self):
+        """`GET /v2` from both: the same document, but for `model_repository`, which only
+        the native server has (`--model-dir`, the repository routes). Returns the edge's."""
+        edge = self.edge.request("GET", "/v2", None, None, None)
+        native = self.native.request("GET", "/v2", None, None, None)
+        self.requests += 1
+        assert edge[:3] == native[:3] == (200, JSON_TYPE, None), (edge[:3], native[:3])
+        edge_doc, native_doc = json.loads(edge[3]), json.loads(native[3])
+        assert "model_repository" in native_doc["extensions"], native_doc
+        native_doc["extensions"].remove("model_repository")
+        assert edge_doc == native_doc, (edge_doc, native_doc)
+        return edge[3]
+
     def same(self, method, path, body=None, content_type=JSON_TYPE, headers=None):
         """`exchange` without the binary extension's header: (status, type, Allow, body)."""
         return self.exchange(method, path, body, content_type, headers)[:4]
@@ -206,7 +219,8 @@ def main():
     print(f"training: {len(rows)} golden rows in batches, every 7th alone, exact", flush=True)
 
     # KServe V2: metadata and health, then infer with the same golden rows.
-    for path in ["/v2", "/v2/health/live", "/v2/health/ready", f"/v2/models/{MODEL}",
+    check.server_metadata()
+    for path in ["/v2/health/live", "/v2/health/ready", f"/v2/models/{MODEL}",
                  f"/v2/models/{MODEL}/ready"]:
         status, ctype, _, body = check.same("GET", path, content_type=None)
         assert status == 200 and ctype == JSON_TYPE, (path, status, ctype, body[:200])
@@ -241,7 +255,7 @@ def main():
     print(f"v2: metadata, training rows, {v2_cases} per-request cases, exact", flush=True)
 
     # The binary tensor extension, as tritonclient's and kserve's clients use it by default.
-    _, _, _, body = check.same("GET", "/v2", content_type=None)
+    body = check.server_metadata()
     assert "binary_tensor_data" in json.loads(body)["extensions"], body
     fp64 = lambda values: struct.pack(f"<{len(values)}d", *values)  # noqa: E731
     for start in range(0, len(rows), batch):

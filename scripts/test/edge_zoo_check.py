@@ -107,7 +107,7 @@ def main():
     edge = Server("edge", args.edge)
     if args.expect_error is not None:
         for method, path in (("GET", "/"), ("POST", "/predict")):
-            status, ctype, _, body = edge.request(method, path, b"[[1, 2]]")
+            status, ctype, _, body, _ = edge.request(method, path, b"[[1, 2]]")
             error = json.loads(body).get("error", "")
             assert status == 500 and ctype == "application/json", f"{method} {path}: {status} {ctype} {body[:300]!r}"
             assert args.expect_error in error, f"{method} {path}: error {error!r} lacks {args.expect_error!r}"
