@@ -17,7 +17,9 @@ fail() { say "FAILED: $*"; exit 1; }
 
 IMAGE=${IMAGE:-edge-predictor}
 TAG=${TAG:-test}
-MAX_IMAGE_BYTES=$((5 * 1000 * 1000))
+# The image is the static binary alone: 2.76 MB before gRPC and compression, 5.49 MB with
+# them (tonic, h2, prost, flate2, tower-http's compression; 2026-12-01).
+MAX_IMAGE_BYTES=$((6 * 1000 * 1000))
 HADOLINT_VERSION=2.15.1
 
 # --- tools: podman (or a running docker), curl, hadolint ----------------------------
