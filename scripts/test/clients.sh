@@ -18,6 +18,8 @@ source scripts/lib/servers.sh
 source scripts/lib/node_tools.sh
 # shellcheck source=scripts/lib/wasmtime.sh
 source scripts/lib/wasmtime.sh
+# shellcheck source=scripts/lib/pinned_venv.sh
+source scripts/lib/pinned_venv.sh
 
 CLIENTS_PYTHON_VERSION=3.12.1
 CLASSIFIER=model_data/zoo/sklearn-1.9/decision_tree_classifier_str.model.json
@@ -25,21 +27,10 @@ CLASSIFIER=model_data/zoo/sklearn-1.9/decision_tree_classifier_str.model.json
 # clients_venv: builds (once; again when the pins or the Python change) .cache/venv-clients
 # and sets CLIENTS_PY to its python.
 clients_venv() {
-    local req=scripts/test/clients_requirements.txt py venv want
-    py="${PYENV_ROOT:-$HOME/.pyenv}/versions/$CLIENTS_PYTHON_VERSION/bin/python"
+    local py="${PYENV_ROOT:-$HOME/.pyenv}/versions/$CLIENTS_PYTHON_VERSION/bin/python"
     [ -x "$py" ] || { echo "clients_venv: need Python $CLIENTS_PYTHON_VERSION ($py; pyenv install $CLIENTS_PYTHON_VERSION)" >&2; return 1; }
-    mkdir -p .cache
-    # The physical path (.ci/run links .cache to a cache that outlives the clone).
-    venv="$(cd .cache && pwd -P)/venv-clients"
-    want="$( { cat "$req"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
-    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
-        echo "clients_venv: building $venv with $py" >&2
-        rm -rf "$venv"
-        "$py" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: -r "$req"
-        echo "$want" > "$venv/.requirements.sha256"
-    fi
-    CLIENTS_PY="$venv/bin/python"
+    pinned_venv venv-clients "$py" scripts/test/clients_requirements.txt
+    CLIENTS_PY=$PINNED_PY
 }
 
 # wait_tcp PORT LOG [S]: until something accepts TCP connections on 127.0.0.1:PORT.
