@@ -31,6 +31,8 @@ pub struct AppConfig {
     pub max_body_bytes: usize,
     /// A request taking longer than this is answered 408 (health checks exempt).
     pub request_timeout: Duration,
+    /// Slowest request body accepted, bytes per second after `BODY_GRACE` (0: any).
+    pub min_body_rate: u64,
     /// Requests answered at once; more are refused with 503 at once, not queued.
     pub max_concurrency: usize,
 }
@@ -48,6 +50,7 @@ impl AppConfig {
             service: ServiceOptions::default(),
             max_body_bytes: 1 << 20,
             request_timeout: Duration::from_secs(30),
+            min_body_rate: 240,
             max_concurrency: 1024,
         }
     }
@@ -185,7 +188,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         Ok(encoding) => encoding,
         Err(refused) => return body_refused(&refused),
     };
-    let raw = match read_body(body, limit).await {
+    let raw = match read_body(body, limit, MinRate::new(config.min_body_rate)).await {
         Ok(bytes) => bytes,
         Err(ReadError::TooLarge { rest, started }) => {
             // A client that sent `Expect: 100-continue` and got no 100 (nothing was read)
@@ -205,6 +208,22 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         }
         Err(ReadError::Broken(reason)) => {
             return body_refused(&compression::BodyError::Unreadable(reason))
+        }
+        Err(ReadError::TooSlow { read, waited }) => {
+            let mut response = error(
+                408,
+                &format!(
+                    "request body arrived too slowly: {read} bytes in {:.1} s, under the \
+                     minimum of {} bytes/s",
+                    waited.as_secs_f64(),
+                    config.min_body_rate
+                ),
+                "(slow body)",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
         }
     };
     let body = match decompress(encoding, raw, limit).await {
@@ -268,11 +287,43 @@ enum ReadError {
     TooLarge { rest: Body, started: bool },
     /// Broken framing (a bad chunk size, say) or a client gone mid-body.
     Broken(String),
+    /// Slower than the minimum body rate: `read` bytes in `waited`.
+    TooSlow { read: usize, waited: Duration },
 }
 
-/// The whole body, at most `limit` bytes. A declared `Content-Length` over the limit is
-/// refused before any byte is read (so `Expect: 100-continue` gets no 100).
-async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
+/// How long a body may take before its rate is checked (Kestrel's grace period).
+const BODY_GRACE: Duration = Duration::from_secs(5);
+
+/// The minimum body data rate, as a deadline: a body that has `len` bytes at `start +
+/// max(BODY_GRACE, len / rate)` without more is too slow.
+#[derive(Clone, Copy)]
+struct MinRate {
+    start: tokio::time::Instant,
+    bytes_per_second: u64,
+}
+
+impl MinRate {
+    fn new(bytes_per_second: u64) -> Self {
+        Self {
+            start: tokio::time::Instant::now(),
+            bytes_per_second,
+        }
+    }
+
+    /// When the next frame must have come, with `len` bytes read (None: no minimum).
+    fn deadline(&self, len: usize) -> Option<tokio::time::Instant> {
+        let rate = self.bytes_per_second;
+        (rate > 0).then(|| {
+            let earned = Duration::from_secs_f64(len as f64 / rate as f64);
+            self.start + earned.max(BODY_GRACE)
+        })
+    }
+}
+
+/// The whole body, at most `limit` bytes, at least `min_rate` fast. A declared
+/// `Content-Length` over the limit is refused before any byte is read (so `Expect:
+/// 100-continue` gets no 100).
+async fn read_body(mut body: Body, limit: usize, min_rate: MinRate) -> Result<Bytes, ReadError> {
     if body.size_hint().lower() > limit as u64 {
         return Err(ReadError::TooLarge {
             rest: body,
@@ -284,7 +335,19 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
     let mut joined: Vec<u8> = Vec::new();
     let mut len = 0usize;
     loop {
-        let frame = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+        let next = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
+        let frame = match min_rate.deadline(len) {
+            None => next.await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, next).await {
+                Ok(frame) => frame,
+                Err(_) => {
+                    return Err(ReadError::TooSlow {
+                        read: len,
+                        waited: min_rate.start.elapsed(),
+                    })
+                }
+            },
+        };
         let Some(frame) = frame else { break };
         let frame = frame.map_err(|err| ReadError::Broken(innermost(&err)))?;
         let Ok(data) = frame.into_data() else {

@@ -86,6 +86,12 @@ pub struct ServeArgs {
     /// that takes no byte of its response for this long is disconnected.
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+    /// A request body must arrive at least this fast, in bytes per second averaged from its
+    /// first byte, once `BODY_GRACE` (5 s) has passed; a slower one (a stalled client holding
+    /// a request slot) is answered 408 and closed. As Kestrel's MinRequestBodyDataRate; 0
+    /// turns it off.
+    #[arg(long, env = "MIN_BODY_RATE", default_value_t = 240)]
+    pub min_body_rate: u64,
     /// A client must send a request's headers within this, or its connection is closed;
     /// also how long an idle keep-alive connection stays open, so keep it above the load
     /// balancer's idle timeout (AWS ALB: 60s) or the ALB may reuse a closed connection.

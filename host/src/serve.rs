@@ -66,6 +66,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         },
         max_body_bytes: args.max_body_bytes,
         request_timeout: args.request_timeout,
+        min_body_rate: args.min_body_rate,
         max_concurrency: args.max_concurrency as usize,
     });
     let snapshot = repository.snapshot();

@@ -1,7 +1,7 @@
 //! Hostile clients against the real `host serve` over 127.0.0.1 (issue 14): slowloris,
 //! thousands of idle keep-alive connections, file-descriptor exhaustion, request-smuggling
-//! shapes, heads over the limits, bytes that are not UTF-8, bodies that stop half-way,
-//! clients that never read, and an 8 MiB body sent without `Expect: 100-continue`.
+//! shapes, heads over the limits, bytes that are not UTF-8, bodies that stop half-way or
+//! stall (the minimum body rate), clients that never read, and an 8 MiB body sent without `Expect: 100-continue`.
 //!
 //! Each case checks that the abusive requests get their 4xx or a closed connection, that a
 //! well-behaved client beside them keeps getting the right answer, and that the server's
@@ -899,6 +899,96 @@ fn bodies_that_stop_half_way_get_408_and_a_closed_connection() {
     let outcome = format!(
         "200/200 got 408 then close, the last {:.1} s after sending",
         waited.last().unwrap().as_secs_f64()
+    );
+    figures.finish(&good, &outcome);
+    assert_still_serving(&server);
+}
+
+#[test]
+fn stalled_bodies_are_cut_at_the_minimum_body_rate_and_slow_honest_ones_are_not() {
+    let _serial = serial();
+    raise_open_files(4096);
+    // The default 30 s request timeout: without the minimum rate (240 bytes/s after 5 s),
+    // each stalled body would hold its request slot for 30 s.
+    let server = Server::start(&[]);
+    let figures = Figures::start("200 stalled bodies, the default limits", &server);
+    let head = "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    let sent = Instant::now();
+    let mut conns: Vec<TcpStream> = (0..200)
+        .map(|_| {
+            let mut s = open(server.addr);
+            s.write_all(head.as_bytes()).unwrap();
+            s.write_all(&SAMPLE.as_bytes()[..10]).unwrap();
+            s
+        })
+        .collect();
+    // An honest slow client beside them: the sample in 8-byte pieces every 20 ms
+    // (about 400 bytes/s, a 6-7 s body), answered as usual.
+    let slow = {
+        let addr = server.addr;
+        std::thread::spawn(move || {
+            let mut s = open(addr);
+            let body = SAMPLE.as_bytes();
+            let head = format!(
+                "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len() + 2400
+            );
+            s.write_all(head.as_bytes()).unwrap();
+            // Leading whitespace is valid JSON: 2400 spaces, then the sample.
+            let mut padded = vec![b' '; 2400];
+            padded.extend_from_slice(body);
+            let started = Instant::now();
+            for piece in padded.chunks(8) {
+                s.write_all(piece).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (
+                started.elapsed(),
+                read_until_closed(&mut s, Duration::from_secs(30)),
+            )
+        })
+    };
+    let good = GoodClient::start(server.addr);
+    let mut waited = Vec::new();
+    let mut failures = Vec::new();
+    for s in &mut conns {
+        match read_until_closed(s, Duration::from_secs(20)) {
+            Some(bytes)
+                if status_of(&bytes) == Some(408)
+                    && responses_in(&bytes) == 1
+                    && String::from_utf8_lossy(&bytes).contains("arrived too slowly") =>
+            {
+                waited.push(sent.elapsed());
+            }
+            got => failures.push(format!(
+                "{:?}",
+                got.map(|b| String::from_utf8_lossy(&b).into_owned())
+            )),
+        }
+    }
+    let good = good.finish();
+    let (took, slow_reply) = slow.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} not 408 then close: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+    let last = *waited.last().unwrap();
+    assert!(
+        last < Duration::from_secs(15),
+        "the stalled bodies were cut after {last:?}, not at the 5 s grace"
+    );
+    let slow_reply =
+        String::from_utf8_lossy(&slow_reply.expect("the slow client's answer")).into_owned();
+    assert!(
+        slow_reply.starts_with("HTTP/1.1 200") && slow_reply.ends_with(SAMPLE_ANSWER),
+        "the slow honest client ({took:?} to send) got: {slow_reply}"
+    );
+    let outcome = format!(
+        "200/200 got 408 then close, the last {:.1} s after sending; a 400 bytes/s body of {:.1} s got its 200",
+        last.as_secs_f64(),
+        took.as_secs_f64()
     );
     figures.finish(&good, &outcome);
     assert_still_serving(&server);

@@ -10,7 +10,11 @@
 //! One module per estimator kind holds that kind's file type, its validation and the
 //! layouts baked for it (`gradient_boosting`); `estimator` is where a kind is registered.
 //! model_data/README.md documents every field of the file.
+//!
+//! It reads files from users: no unsafe code (forbidden below), so a malformed file can
+//! only be refused or mis-parsed, never corrupt memory.
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
