@@ -53,6 +53,45 @@ for p in golden[:40]:
             csv = ",".join(features) + "\n" + "\n".join(",".join(repr(v) for v in r) for r in rows) + "\n"
             put("csv_batch", csv)
 
+# gRPC ModelInferRequest messages (protobuf, field numbers of host/proto/grpc_predict_v2.proto)
+# built from the golden rows: typed fp64/fp32 contents and raw_input_contents.
+def varint(n):
+    out = b""
+    n &= (1 << 64) - 1
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+def field(number, data):  # length-delimited
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+def packed_int64(number, values):
+    return field(number, b"".join(varint(v) for v in values))
+
+def tensor(name, datatype, shape, contents=b""):
+    return field(1, name) + field(2, datatype) + packed_int64(3, shape) + (field(5, contents) if contents else b"")
+
+def parameter(key, string_value):
+    return field(4, field(1, key) + field(2, field(3, string_value)))
+
+for p in golden[:20]:
+    if isinstance(p, list) and p and isinstance(p[0], dict):
+        rows = [[r.get(k, 0) for k in features] for r in p]
+        if all(isinstance(v, (int, float)) for r in rows for v in r):
+            flat = [float(v) for r in rows for v in r]
+            fp64 = field(7, struct.pack("<%dd" % len(flat), *flat))
+            put("grpc_infer", field(1, "boston") + field(3, "x")
+                + field(5, tensor("input-0", "FP64", [len(rows), 6], fp64)) + parameter("scaling", "training"))
+            put("grpc_infer", field(1, "boston") + b"".join(
+                field(5, tensor(k, "FP32", [len(rows)], field(6, struct.pack("<%df" % len(rows), *[r[i] for r in rows]))))
+                for i, k in enumerate(features)) + field(6, field(1, "predict")))
+            put("grpc_infer", field(1, "boston") + field(5, tensor("input-0", "FP64", [len(rows), 6]))
+                + field(7, struct.pack("<%dd" % len(flat), *flat)))
+
 model = open(os.path.join(root, "model_data", "boston_housing.model.json"), "rb").read()
 put("model_bytes", model)
 for sub in sorted(os.listdir(os.path.join(root, "model_data", "zoo"))) if os.path.isdir(os.path.join(root, "model_data", "zoo")) else []:

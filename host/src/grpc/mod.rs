@@ -21,7 +21,7 @@ use tonic::{Code, Status};
 use crate::app::AppState;
 
 mod service;
-mod tensors;
+pub mod tensors;
 
 /// The generated messages, server trait and client of `inference.GRPCInferenceService`.
 #[allow(clippy::all, missing_docs)]

@@ -131,8 +131,8 @@ fn wrong(input: &InferInputTensor, message: &str) -> Status {
 }
 
 /// Decodes, predicts and encodes one call (on whichever thread the caller chose): the
-/// response and the rows predicted.
-pub(super) fn infer(
+/// response and the rows predicted. Public for the `grpc_infer` fuzz target.
+pub fn infer(
     model: &Model,
     options: ServiceOptions,
     call: &ModelInferRequest,
