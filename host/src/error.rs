@@ -27,6 +27,8 @@ pub enum HostError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write the output: {0}")]
+    WriteOutput(#[source] std::io::Error),
     /// Batch input the model refuses (`host predict`).
     #[error(transparent)]
     Input(#[from] PredictError),
