@@ -172,6 +172,17 @@ pub struct PredictArgs {
     /// Input file, or - for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,
+    /// What the input is: auto (Parquet for a file named *.parquet, else a JSON payload or
+    /// a CSV by its first byte), csv, json or parquet.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "csv", "json", "parquet"])]
+    pub input_format: String,
+    /// Write the predictions to this file instead of standard output.
+    #[arg(long)]
+    pub output_file: Option<PathBuf>,
+    /// text (lines, or a JSON payload's JSON response) or parquet; default parquet for an
+    /// --output-file named *.parquet, else text.
+    #[arg(long, value_parser = ["text", "parquet"])]
+    pub output_format: Option<String>,
 }
 
 impl ServeArgs {

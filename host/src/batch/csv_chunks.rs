@@ -12,8 +12,10 @@ use csv_core::{ReadRecordResult, Reader};
 use predictor::columns;
 
 /// Bytes of CSV per chunk (rounded to whole records): a few thousand rows, small enough
-/// that the chunks in flight stay a few MB, large enough that the per-chunk cost is noise.
-pub const CHUNK_BYTES: usize = 256 * 1024;
+/// that the chunks in flight stay a few MB (and each chunk's buffers stay in the
+/// allocator's medium classes, reused rather than mapped afresh), large enough that the
+/// per-chunk cost is noise.
+pub const CHUNK_BYTES: usize = 128 * 1024;
 
 /// Where the last whole record of `bytes` ends (just past a line feed outside quotes), for
 /// `bytes` that begin at the start of a record; `None` when no record ends in `bytes`.
@@ -53,6 +55,8 @@ pub struct Chunker<R> {
     /// Bytes read and not yet handed out; they begin at a record start.
     buf: Vec<u8>,
     eof: bool,
+    /// Buffers of chunks already scored, for the next chunks.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Chunker<R> {
@@ -62,6 +66,15 @@ impl<R: Read> Chunker<R> {
             reader,
             buf: start,
             eof,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Gives back a chunk's buffer once it is scored.
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < 16 {
+            buffer.clear();
+            self.spare.push(buffer);
         }
     }
 
@@ -86,7 +99,9 @@ impl<R: Read> Chunker<R> {
             }
             if self.buf.len() >= CHUNK_BYTES {
                 if let Some(end) = last_record_end(&self.buf) {
-                    let rest = self.buf[end..].to_vec();
+                    let mut rest = self.spare.pop().unwrap_or_default();
+                    rest.reserve(CHUNK_BYTES + 8192);
+                    rest.extend_from_slice(&self.buf[end..]);
                     let mut chunk = std::mem::replace(&mut self.buf, rest);
                     chunk.truncate(end);
                     return Ok(Some(chunk));
@@ -153,6 +168,19 @@ pub fn parse_chunk(
     layout: &Layout,
     rows: &mut Vec<f64>,
 ) -> Result<(), (usize, RecordError)> {
+    if memchr::memchr(b'"', chunk).is_none() {
+        parse_plain_chunk(chunk, layout, rows)
+    } else {
+        parse_core_chunk(chunk, layout, rows)
+    }
+}
+
+/// `parse_chunk` by csv-core itself (for chunks with quotes).
+fn parse_core_chunk(
+    chunk: &[u8],
+    layout: &Layout,
+    rows: &mut Vec<f64>,
+) -> Result<(), (usize, RecordError)> {
     let mut reader = Reader::new();
     // Primed with an empty line, so that a byte order mark here is data, as it is for
     // `csv::Reader` anywhere after the header.
@@ -198,20 +226,123 @@ pub fn parse_chunk(
     }
 }
 
+/// `parse_chunk` for a chunk without a quote character, where csv-core's grammar is
+/// simple: a record is a non-empty run of bytes between record terminators (`\r` or
+/// `\n`; empty lines are skipped), its fields are split at commas. The same records as
+/// csv-core reads (a test holds the two equal), without copying fields out.
+fn parse_plain_chunk(
+    chunk: &[u8],
+    layout: &Layout,
+    rows: &mut Vec<f64>,
+) -> Result<(), (usize, RecordError)> {
+    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(layout.n_fields + 1);
+    let mut row = 0;
+    let mut start = 0;
+    let ends = memchr::memchr2_iter(b'\n', b'\r', chunk).chain(std::iter::once(chunk.len()));
+    for end in ends {
+        let record = &chunk[start..end];
+        start = end + 1;
+        if record.is_empty() {
+            continue;
+        }
+        fields.clear();
+        let mut from = 0;
+        for (i, &b) in record.iter().enumerate() {
+            if b == b',' {
+                fields.push((from, i));
+                from = i + 1;
+            }
+        }
+        fields.push((from, record.len()));
+        if fields.len() != layout.n_fields {
+            return Err((
+                row,
+                RecordError::Fields {
+                    found: fields.len(),
+                    expected: layout.n_fields,
+                },
+            ));
+        }
+        for (column, &k) in layout.position.iter().enumerate() {
+            let (a, b) = fields[k];
+            let value = cell(&record[a..b])
+                .map_err(|reason| (row, RecordError::Cell { column, reason }))?;
+            rows.push(value);
+        }
+        row += 1;
+    }
+    Ok(())
+}
+
+/// Powers of ten that are exact in float64.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A plain decimal `[+-]digits[.digits]` whose digits make an integer of at most 2^53
+/// with at most 22 after the point, read exactly as `str::parse` reads it (Clinger's fast
+/// path: the integer and the power of ten are exact, so their one IEEE quotient is the
+/// correctly rounded value); `None` for anything else, which the full reader takes.
+fn plain_decimal(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let (mut mantissa, mut count, mut after_point, mut point) = (0u64, 0u32, 0usize, false);
+    for &b in digits {
+        if b.is_ascii_digit() {
+            if count == 19 {
+                return None;
+            }
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            count += 1;
+            after_point += usize::from(point);
+        } else if b == b'.' && !point {
+            point = true;
+        } else {
+            return None;
+        }
+    }
+    if count == 0 || mantissa > 1 << 53 || after_point >= EXACT_POWERS_OF_TEN.len() {
+        return None;
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[after_point];
+    Some(if negative { -value } else { value })
+}
+
 /// One cell as `host predict` has always read it: UTF-8 text, trimmed; empty is a missing
-/// value (NaN), anything else is read as a payload's numeric string.
+/// value (NaN), anything else is read as a payload's numeric string (`columns::text_cell`).
 fn cell(bytes: &[u8]) -> Result<f64, String> {
+    if bytes.is_empty() {
+        return Ok(f64::NAN);
+    }
+    if let Some(value) = plain_decimal(bytes) {
+        return Ok(value);
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| {
         format!(
             "is not UTF-8 text (got {:?})",
             String::from_utf8_lossy(bytes)
         )
     })?;
-    let text = text.trim();
+    // Trimmed only when an end may be white space (ASCII, or any non-ASCII character).
+    let may_pad = |b: &u8| b.is_ascii_whitespace() || !b.is_ascii();
+    let text = if bytes.first().is_some_and(may_pad) || bytes.last().is_some_and(may_pad) {
+        text.trim()
+    } else {
+        text
+    };
     if text.is_empty() {
         return Ok(f64::NAN);
     }
-    columns::text_cell(text)
+    // `text_cell`'s grammar is `str::parse`'s (predictor::number holds the two equal), so
+    // a finite `parse` is its value; anything else goes to it for the same error.
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => columns::text_cell(text),
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +377,103 @@ mod tests {
             }
         }
         assert!(cuts.len() >= 6, "{cuts:?}");
+    }
+
+    /// A small deterministic generator for the tests below (xorshift).
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn text(&mut self, alphabet: &[u8], len: usize) -> Vec<u8> {
+            (0..len)
+                .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+                .collect()
+        }
+    }
+
+    /// The quote-free reader reads what csv-core reads: the same records, the same cells,
+    /// the same first error.
+    #[test]
+    fn the_plain_reader_reads_as_csv_core_does() {
+        let mut random = Random(0x9e37_79b9_7f4a_7c15);
+        let layout = Layout {
+            n_fields: 3,
+            position: vec![2, 0, 1],
+        };
+        for _ in 0..20_000 {
+            let len = (random.next() % 40) as usize;
+            let text = random.text(b"0123456789.,,,\r\n\n -+e", len);
+            let (mut plain, mut core) = (vec![], vec![]);
+            let a = parse_plain_chunk(&text, &layout, &mut plain);
+            let b = parse_core_chunk(&text, &layout, &mut core);
+            let show = String::from_utf8_lossy(&text);
+            assert_eq!(
+                plain.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                core.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "{show:?}"
+            );
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{show:?}");
+        }
+    }
+
+    /// The fast decimal path is `str::parse`, to the bit, wherever it answers.
+    #[test]
+    fn plain_decimals_read_as_str_parse_reads_them() {
+        let mut random = Random(0x2545_f491_4f6c_dd1d);
+        let mut answered = 0;
+        for _ in 0..200_000 {
+            let len = 1 + (random.next() % 24) as usize;
+            let mut text = random.text(b"0123456789012345678901234567890123456789.", len);
+            if random.next().is_multiple_of(4) {
+                text.insert(0, b'-');
+            }
+            let text = String::from_utf8(text).unwrap();
+            if let Some(x) = plain_decimal(text.as_bytes()) {
+                answered += 1;
+                assert_eq!(
+                    Some(x.to_bits()),
+                    text.parse::<f64>().ok().map(f64::to_bits),
+                    "{text}"
+                );
+            }
+        }
+        for text in [
+            "0",
+            "-0",
+            "+0.0",
+            "5.",
+            ".5",
+            "9007199254740992",
+            "0.1",
+            "396.90",
+            "1.0000000000000000000001",
+        ] {
+            let x = plain_decimal(text.as_bytes()).map(f64::to_bits);
+            assert!(
+                x.is_none() || x == text.parse::<f64>().ok().map(f64::to_bits),
+                "{text}"
+            );
+        }
+        assert!(answered > 50_000, "{answered}");
+        for text in [
+            "",
+            ".",
+            "-",
+            "+",
+            "1e5",
+            "1.2.3",
+            "9007199254740993",
+            " 1",
+            "١",
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 mod csv_chunks;
 mod format;
+mod parquet_io;
 mod pipeline;
 
 use std::io::{self, Read, Write};
@@ -21,6 +22,7 @@ use std::path::Path;
 use predictor::payload::{self, Output};
 use predictor::{columns, Model, PredictError, Predictions, Scaling};
 
+use crate::cli::PredictArgs;
 use crate::error::HostError;
 use csv_chunks::{Chunker, Layout, CHUNK_BYTES};
 use format::{push_lines, LabelTexts};
@@ -36,6 +38,12 @@ pub enum BatchError {
     Read(#[source] io::Error),
     #[error("cannot write the output: {0}")]
     Write(#[source] io::Error),
+    /// A Parquet input that cannot be read.
+    #[error("{0}")]
+    Parquet(String),
+    /// A Parquet output that cannot be written.
+    #[error("{0}")]
+    ParquetOut(String),
 }
 
 /// Where predictions go: text lines (or the JSON response of a JSON payload).
@@ -83,12 +91,23 @@ impl<W: Write> Sink for TextSink<W> {
     }
 }
 
-/// Reads the input (a file, or `-` for stdin) and writes what `host predict` prints for
-/// `output` (`predict` or `predict_proba`) to stdout.
-pub fn run(model: &Model, scaling: Scaling, output: &str, input: &Path) -> Result<(), HostError> {
-    let output = Output::for_model(Some(output), model)?;
+/// How `score` tells the input's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextFormat {
+    /// JSON when the first non-blank byte opens an object or array, CSV otherwise.
+    Auto,
+    Csv,
+    Json,
+}
+
+/// `host predict`: reads the input (a file, or `-` for stdin) and writes the predictions
+/// for `--output` (`predict` or `predict_proba`) to stdout or `--output-file`.
+pub fn run(model: &Model, args: &PredictArgs) -> Result<(), HostError> {
+    let output = Output::for_model(Some(&args.output), model)?;
+    let input = args.input.as_path();
+    let stdin = input.as_os_str() == "-";
     let read_error = |source: io::Error| {
-        if input.as_os_str() == "-" {
+        if stdin {
             HostError::ReadStdin(source)
         } else {
             HostError::ReadInput {
@@ -97,20 +116,122 @@ pub fn run(model: &Model, scaling: Scaling, output: &str, input: &Path) -> Resul
             }
         }
     };
-    let reader: Box<dyn Read> = if input.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(input).map_err(read_error)?)
+    let named_parquet = |path: &Path| {
+        path.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     };
-    let mut sink = TextSink::new(model, io::stdout().lock());
-    let result = score(model, scaling, output, reader, &mut sink);
+    let parquet_in = match args.input_format.as_str() {
+        "parquet" => true,
+        "auto" => !stdin && named_parquet(input),
+        _ => false,
+    };
+    let parquet_out = match args.output_format.as_deref() {
+        Some(format) => format == "parquet",
+        None => args.output_file.as_deref().is_some_and(named_parquet),
+    };
+    let format = match args.input_format.as_str() {
+        "csv" => TextFormat::Csv,
+        "json" => TextFormat::Json,
+        _ => TextFormat::Auto,
+    };
+    let out: Box<dyn Write + Send> = match &args.output_file {
+        Some(path) => Box::new(io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(path).map_err(|source| HostError::CreateOutput {
+                path: path.clone(),
+                source,
+            })?,
+        )),
+        None => Box::new(io::stdout()),
+    };
+    let mut sink: Box<dyn Sink> = if parquet_out {
+        Box::new(
+            parquet_io::ParquetSink::new(model, output == Output::PredictProba, out)
+                .map_err(|e| HostError::Parquet(format!("Parquet output: {e}")))?,
+        )
+    } else {
+        Box::new(TextSink::new(model, out))
+    };
+    let scaling = args.model.scaling;
+    let result = if parquet_in {
+        let source = if stdin {
+            let mut bytes = Vec::new();
+            io::stdin().read_to_end(&mut bytes).map_err(read_error)?;
+            parquet_io::ParquetSource::open(model, bytes::Bytes::from(bytes))
+                .map(|s| Box::new(s) as Box<dyn Source>)
+        } else {
+            let file = std::fs::File::open(input).map_err(read_error)?;
+            parquet_io::ParquetSource::open(model, file).map(|s| Box::new(s) as Box<dyn Source>)
+        };
+        source.and_then(|mut source| score_rows(model, scaling, output, &mut *source, &mut *sink))
+    } else {
+        let reader: Box<dyn Read> = if stdin {
+            Box::new(io::stdin().lock())
+        } else {
+            Box::new(std::fs::File::open(input).map_err(read_error)?)
+        };
+        score(model, scaling, output, format, reader, &mut *sink)
+    };
+    // What was written stays written, and a Parquet output is closed (a valid file of the
+    // rows before an error).
     let finished = sink.finish();
+    let where_ = |what: &str| {
+        if stdin {
+            format!("Parquet {what} (standard input)")
+        } else {
+            format!("Parquet {what} {}", input.display())
+        }
+    };
     match result.and(finished) {
         Ok(_) => Ok(()),
         Err(BatchError::Input(e)) => Err(HostError::Input(e)),
         Err(BatchError::Read(e)) => Err(read_error(e)),
         Err(BatchError::Write(e)) => Err(HostError::WriteOutput(e)),
+        Err(BatchError::Parquet(e)) => Err(HostError::Parquet(format!("{}: {e}", where_("input")))),
+        Err(BatchError::ParquetOut(e)) => Err(HostError::Parquet(format!("Parquet output: {e}"))),
     }
+}
+
+/// Scores rows already read (Parquet) into `sink`: streamed with training scaling, all at
+/// once with per-request scaling (its scaler is fitted on every row).
+fn score_rows(
+    model: &Model,
+    scaling: Scaling,
+    output: Output,
+    source: &mut dyn Source,
+    sink: &mut dyn Sink,
+) -> Result<usize, BatchError> {
+    let plan = Plan {
+        model,
+        scaling,
+        proba: output == Output::PredictProba,
+        layout: Layout {
+            n_fields: 0,
+            position: Vec::new(),
+        },
+        text: sink.wants_text(),
+        labels: LabelTexts::new(model),
+    };
+    let rows = match scaling {
+        Scaling::Training => pipeline::run(&plan, source, sink, false)?,
+        Scaling::PerRequest => {
+            let mut rows = Vec::new();
+            while let Some(chunk) = source.next_chunk()? {
+                if let ChunkInput::Rows(chunk) = chunk {
+                    rows.extend_from_slice(&chunk);
+                }
+            }
+            if !rows.is_empty() {
+                let predictions = model.predict_batch(&rows, scaling, plan.proba)?;
+                sink.write_predictions(&predictions)?;
+            }
+            rows.len() / model.n_features().max(1)
+        }
+    };
+    if rows == 0 {
+        return Err(PredictError::EmptyPayload.into());
+    }
+    Ok(rows)
 }
 
 /// `predict_output_text` for `Output::Predict`.
@@ -127,7 +248,7 @@ pub fn predict_output_text(
     bytes: &[u8],
 ) -> Result<String, PredictError> {
     let mut sink = TextSink::new(model, Vec::new());
-    match score(model, scaling, output, bytes, &mut sink) {
+    match score(model, scaling, output, TextFormat::Auto, bytes, &mut sink) {
         Ok(_) => Ok(String::from_utf8(sink.out).expect("predictions print as UTF-8")),
         Err(BatchError::Input(e)) => Err(e),
         // Neither reading a slice nor writing a Vec fails.
@@ -150,23 +271,29 @@ pub fn score<R: Read>(
     model: &Model,
     scaling: Scaling,
     output: Output,
+    format: TextFormat,
     mut reader: R,
     sink: &mut dyn Sink,
 ) -> Result<usize, BatchError> {
     let mut buf = Vec::new();
     let mut eof = false;
     // Enough to see the first non-blank byte (JSON or CSV) and the CSV's header record.
-    let first = loop {
+    let json = loop {
         eof = eof || fill(&mut reader, &mut buf, CHUNK_BYTES)?;
         let first = buf.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        if eof || first.is_some_and(|b| b == b'{' || b == b'[') {
-            break first;
+        let json = match format {
+            TextFormat::Auto => matches!(first, Some(b'{' | b'[')),
+            TextFormat::Csv => false,
+            TextFormat::Json => true,
+        };
+        if eof || json {
+            break json;
         }
         if first.is_some() && csv_chunks::header_end(&buf).is_some() {
-            break first;
+            break false;
         }
     };
-    if matches!(first, Some(b'{' | b'[')) {
+    if json {
         if !eof {
             reader.read_to_end(&mut buf).map_err(BatchError::Read)?;
         }
@@ -215,6 +342,12 @@ impl<R: Read> Source for CsvSource<R> {
             .next_chunk()
             .map_err(BatchError::Read)?
             .map(ChunkInput::Csv))
+    }
+
+    fn recycle(&mut self, input: ChunkInput) {
+        if let ChunkInput::Csv(bytes) = input {
+            self.0.recycle(bytes);
+        }
     }
 }
 

@@ -23,13 +23,14 @@ pub enum ChunkInput {
     /// Whole CSV records.
     Csv(Vec<u8>),
     /// Rows already read (row-major, model order; NaN a missing value).
-    #[allow(dead_code)] // read by the Parquet input, next
     Rows(Vec<f64>),
 }
 
 /// Where chunks come from, in input order.
 pub trait Source {
     fn next_chunk(&mut self) -> Result<Option<ChunkInput>, BatchError>;
+    /// Takes back a scored chunk's input buffer, to read another chunk into.
+    fn recycle(&mut self, _input: ChunkInput) {}
 }
 
 /// What is wrong with a row of a chunk.
@@ -44,6 +45,8 @@ pub struct Scored {
     rows: usize,
     body: Body,
     failure: Option<(usize, RowFailure)>,
+    /// The chunk's input, handed back for reuse.
+    input: Option<ChunkInput>,
 }
 
 enum Body {
@@ -67,16 +70,16 @@ impl Plan<'_> {
     /// Scores one chunk. Its rows are predicted up to the first bad one: the first that
     /// does not parse or that the model refuses, so that the error does not depend on
     /// where chunks were cut.
-    pub fn score(&self, input: ChunkInput) -> Scored {
+    /// `scratch` is the worker's buffer for parsed rows, and `text` its output's.
+    pub fn score(&self, input: ChunkInput, scratch: &mut Vec<f64>, mut text: Vec<u8>) -> Scored {
         let mut failure = None;
-        let rows = match input {
+        scratch.clear();
+        let rows: &[f64] = match &input {
             ChunkInput::Csv(bytes) => {
-                let mut rows = Vec::with_capacity(bytes.len() / 4);
-                if let Err((row, error)) = csv_chunks::parse_chunk(&bytes, &self.layout, &mut rows)
-                {
+                if let Err((row, error)) = csv_chunks::parse_chunk(bytes, &self.layout, scratch) {
                     failure = Some((row, RowFailure::Record(error)));
                 }
-                rows
+                scratch
             }
             ChunkInput::Rows(rows) => rows,
         };
@@ -102,7 +105,7 @@ impl Plan<'_> {
             }
         }
         let body = if self.text {
-            let mut text = Vec::new();
+            text.clear();
             if let Some(p) = &predictions {
                 push_lines(&mut text, &self.labels, p);
             }
@@ -114,6 +117,7 @@ impl Plan<'_> {
             rows: n,
             body,
             failure,
+            input: Some(input),
         }
     }
 }
@@ -163,15 +167,30 @@ struct Ordered<'s, 'p> {
     waiting: BTreeMap<usize, Scored>,
     next: usize,
     rows: usize,
+    /// Output buffers already written, for the next chunks.
+    spare_text: Vec<Vec<u8>>,
 }
 
 impl Ordered<'_, '_> {
-    fn put(&mut self, seq: usize, scored: Scored) -> Result<(), BatchError> {
+    fn put(
+        &mut self,
+        seq: usize,
+        mut scored: Scored,
+        source: &mut dyn Source,
+    ) -> Result<(), BatchError> {
+        if let Some(input) = scored.input.take() {
+            source.recycle(input);
+        }
         self.waiting.insert(seq, scored);
         while let Some(scored) = self.waiting.remove(&self.next) {
             self.next += 1;
             match scored.body {
-                Body::Text(text) => self.sink.write_text(&text)?,
+                Body::Text(text) => {
+                    self.sink.write_text(&text)?;
+                    if self.spare_text.len() < 32 {
+                        self.spare_text.push(text);
+                    }
+                }
                 Body::Predictions(Some(p)) => self.sink.write_predictions(&p)?,
                 Body::Predictions(None) => {}
             }
@@ -204,6 +223,7 @@ pub fn run(
         waiting: BTreeMap::new(),
         next: 0,
         rows: 0,
+        spare_text: Vec::new(),
     };
     let workers = if single {
         0
@@ -211,43 +231,49 @@ pub fn run(
         std::thread::available_parallelism().map_or(1, |n| n.get())
     };
     if workers == 0 {
-        let mut seq = 0;
+        let (mut seq, mut scratch) = (0, Vec::new());
         while let Some(input) = source.next_chunk()? {
-            ordered.put(seq, plan.score(input))?;
+            let text = ordered.spare_text.pop().unwrap_or_default();
+            ordered.put(seq, plan.score(input, &mut scratch, text), source)?;
             seq += 1;
         }
         return Ok(ordered.rows);
     }
     let limit = workers * IN_FLIGHT_PER_WORKER;
     let stop = AtomicBool::new(false);
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, ChunkInput)>(limit);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, ChunkInput, Vec<u8>)>(limit);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Scored)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let (job_rx, stop) = (&job_rx, &stop);
-            scope.spawn(move || loop {
-                let job = job_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((seq, input))) = job else { break };
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let scored =
-                    catch_unwind(AssertUnwindSafe(|| plan.score(input))).unwrap_or_else(|_| {
-                        Scored {
-                            rows: 0,
-                            body: Body::Predictions(None),
-                            failure: Some((
-                                0,
-                                RowFailure::Predict(PredictError::WrongShape(
-                                    "internal error while scoring a chunk".to_string(),
+            scope.spawn(move || {
+                let mut scratch = Vec::new();
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, input, text))) = job else {
+                        break;
+                    };
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let scored =
+                        catch_unwind(AssertUnwindSafe(|| plan.score(input, &mut scratch, text)))
+                            .unwrap_or_else(|_| Scored {
+                                rows: 0,
+                                body: Body::Predictions(None),
+                                failure: Some((
+                                    0,
+                                    RowFailure::Predict(PredictError::WrongShape(
+                                        "internal error while scoring a chunk".to_string(),
+                                    )),
                                 )),
-                            )),
-                        }
-                    });
-                if done_tx.send((seq, scored)).is_err() {
-                    break;
+                                input: None,
+                            });
+                    if done_tx.send((seq, scored)).is_err() {
+                        break;
+                    }
                 }
             });
         }
@@ -255,27 +281,29 @@ pub fn run(
         let result = (|| {
             let mut in_flight = 0;
             let mut seq = 0;
-            let receive = |ordered: &mut Ordered<'_, '_>, in_flight: &mut usize| {
-                let (seq, scored) = done_rx.recv().expect("a worker answers every chunk");
-                *in_flight -= 1;
-                ordered.put(seq, scored)
-            };
+            let receive =
+                |ordered: &mut Ordered<'_, '_>, source: &mut dyn Source, in_flight: &mut usize| {
+                    let (seq, scored) = done_rx.recv().expect("a worker answers every chunk");
+                    *in_flight -= 1;
+                    ordered.put(seq, scored, source)
+                };
             while let Some(input) = source.next_chunk()? {
                 while in_flight >= limit {
-                    receive(&mut ordered, &mut in_flight)?;
+                    receive(&mut ordered, source, &mut in_flight)?;
                 }
+                let text = ordered.spare_text.pop().unwrap_or_default();
                 job_tx
-                    .send((seq, input))
+                    .send((seq, input, text))
                     .expect("the workers run until the chunks end");
                 seq += 1;
                 in_flight += 1;
                 while let Ok((seq, scored)) = done_rx.try_recv() {
                     in_flight -= 1;
-                    ordered.put(seq, scored)?;
+                    ordered.put(seq, scored, source)?;
                 }
             }
             while in_flight > 0 {
-                receive(&mut ordered, &mut in_flight)?;
+                receive(&mut ordered, source, &mut in_flight)?;
             }
             Ok(ordered.rows)
         })();
