@@ -231,10 +231,18 @@ fn zoo_server_reply(id: &str, path: &str) -> (u16, String) {
 /// A failed run: exit 2 and exactly one line on stderr, returned.
 #[track_caller]
 fn one_line_error(out: &Output) -> String {
+    one_line_error_after(out, 0)
+}
+
+/// `one_line_error` of a run whose first `rows` rows were good: their lines are printed
+/// (host predict streams), and nothing else.
+fn one_line_error_after(out: &Output, rows: usize) -> String {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8(out.stderr.clone()).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(out.stdout.is_empty());
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), rows, "{stdout:?}");
+    assert!(stdout.is_empty() || stdout.ends_with('\n'), "{stdout:?}");
     stderr
 }
 
@@ -300,7 +308,7 @@ fn cli_prints_integer_labels_as_numbers() {
 fn cli_refusals_are_one_line() {
     let zoo = zoo(REFUSES_MISSING);
     let csv = "sepal_len,sepal_wid,petal_len,petal_wid\n5.1,3.5,1.4,0.2\n5.1,3.5,,0.2\n";
-    let err = one_line_error(&host_predict(&["--model", &zoo.path], csv));
+    let err = one_line_error_after(&host_predict(&["--model", &zoo.path], csv), 1);
     assert_eq!(
         err,
         "host: error: row 1: value for petal_len is missing, and this model does not take \
