@@ -10,6 +10,9 @@
 //! of the rows before it have been written (and no line of any row after it).
 //! `--scaling per-request` fits its scaler on all rows, so it reads the whole input first
 //! and writes nothing on an error, as one request would.
+//!
+//! Parquet (`parquet_io`) comes in as rows a chunk at a time and goes through the same
+//! pipeline; the output is text lines (`TextSink`) or a Parquet file (`ParquetSink`).
 
 mod csv_chunks;
 mod format;
