@@ -29,8 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API (the default command).
     Serve(Box<ServeArgs>),
-    /// Predict a /predict JSON payload or a CSV with a header row (an empty cell is a
-    /// missing value); prints the JSON response, or one line per CSV row.
+    /// Predict a /predict JSON payload, a CSV with a header row (an empty cell is a
+    /// missing value) or a Parquet file; prints the JSON response, or one line per row
+    /// (or writes a Parquet file).
     Predict(PredictArgs),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not (for container
     /// HEALTHCHECKs in images without a shell or curl).
