@@ -29,8 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API (the default command).
     Serve(Box<ServeArgs>),
-    /// Predict a /predict JSON payload or a CSV with a header row (an empty cell is a
-    /// missing value); prints the JSON response, or one line per CSV row.
+    /// Predict a /predict JSON payload, a CSV with a header row (an empty cell is a
+    /// missing value) or a Parquet file; prints the JSON response, or one line per row
+    /// (or writes a Parquet file).
     Predict(PredictArgs),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not (for container
     /// HEALTHCHECKs in images without a shell or curl).
@@ -178,6 +179,17 @@ pub struct PredictArgs {
     /// Input file, or - for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,
+    /// What the input is: auto (Parquet for a file named *.parquet, else a JSON payload or
+    /// a CSV by its first byte), csv, json or parquet.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "csv", "json", "parquet"])]
+    pub input_format: String,
+    /// Write the predictions to this file instead of standard output.
+    #[arg(long)]
+    pub output_file: Option<PathBuf>,
+    /// text (lines, or a JSON payload's JSON response) or parquet; default parquet for an
+    /// --output-file named *.parquet, else text.
+    #[arg(long, value_parser = ["text", "parquet"])]
+    pub output_format: Option<String>,
 }
 
 impl ServeArgs {

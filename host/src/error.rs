@@ -27,6 +27,16 @@ pub enum HostError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write the output: {0}")]
+    WriteOutput(#[source] std::io::Error),
+    #[error("cannot write {}: {source}", path.display())]
+    CreateOutput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A Parquet input that cannot be read, or an output that cannot be written.
+    #[error("{0}")]
+    Parquet(String),
     /// Batch input the model refuses (`host predict`).
     #[error(transparent)]
     Input(#[from] PredictError),

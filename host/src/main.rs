@@ -32,10 +32,7 @@ fn main() -> ExitCode {
         None => run_server(cli.serve),
         Some(Command::Serve(args)) => run_server(*args),
         Some(Command::Predict(args)) => host::load_model(args.model.model.as_deref())
-            .and_then(|model| {
-                host::batch::run(model, args.model.scaling, &args.output, &args.input)
-            })
-            .map(|text| print!("{text}")),
+            .and_then(|model| host::batch::run(model, &args)),
         Some(Command::Healthcheck(args)) => {
             return match args.url().and_then(|url| {
                 host::healthcheck::check(&url, args.timeout).map_err(HostError::from)

@@ -231,10 +231,18 @@ fn zoo_server_reply(id: &str, path: &str) -> (u16, String) {
 /// A failed run: exit 2 and exactly one line on stderr, returned.
 #[track_caller]
 fn one_line_error(out: &Output) -> String {
+    one_line_error_after(out, 0)
+}
+
+/// `one_line_error` of a run whose first `rows` rows were good: their lines are printed
+/// (host predict streams), and nothing else.
+fn one_line_error_after(out: &Output, rows: usize) -> String {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8(out.stderr.clone()).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(out.stdout.is_empty());
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), rows, "{stdout:?}");
+    assert!(stdout.is_empty() || stdout.ends_with('\n'), "{stdout:?}");
     stderr
 }
 
@@ -300,7 +308,7 @@ fn cli_prints_integer_labels_as_numbers() {
 fn cli_refusals_are_one_line() {
     let zoo = zoo(REFUSES_MISSING);
     let csv = "sepal_len,sepal_wid,petal_len,petal_wid\n5.1,3.5,1.4,0.2\n5.1,3.5,,0.2\n";
-    let err = one_line_error(&host_predict(&["--model", &zoo.path], csv));
+    let err = one_line_error_after(&host_predict(&["--model", &zoo.path], csv), 1);
     assert_eq!(
         err,
         "host: error: row 1: value for petal_len is missing, and this model does not take \
@@ -367,4 +375,81 @@ fn tree_classifiers_served_and_scored_bit_for_bit() {
     let zoo = self::zoo("sklearn-1.9/decision_tree_classifier_nan");
     let text = stdout_of_success(&host_predict(&["--model", &zoo.path], &zoo.csv("X_nan")));
     assert_eq!(text, zoo.label_lines(&zoo.golden["nan_outputs"]["predict"]));
+}
+
+/// Every field of every row of a Parquet file, with the file's column names.
+fn read_parquet(path: &std::path::Path) -> (Vec<String>, Vec<Vec<parquet::record::Field>>) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names = (0..schema.num_columns())
+        .map(|i| schema.column(i).name().to_string())
+        .collect();
+    let rows = reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|row| {
+            row.unwrap()
+                .get_column_iter()
+                .map(|(_, f)| f.clone())
+                .collect()
+        })
+        .collect();
+    (names, rows)
+}
+
+/// Parquet output of a classifier: a `predict` column of the labels' own type (strings,
+/// integers), or one float64 column per class named after it with `predict_proba`.
+#[test]
+fn cli_writes_labels_and_probabilities_as_parquet() {
+    use parquet::record::Field;
+    let path = std::env::temp_dir().join(format!("host-classifier-{}.parquet", std::process::id()));
+    let file = path.to_str().unwrap();
+    for (id, expect) in [(STRING_LABELS, "strings"), (INTEGER_LABELS, "integers")] {
+        let zoo = zoo(id);
+        let out = host_predict(
+            &["--model", &zoo.path, "--output-file", file],
+            &zoo.csv("X"),
+        );
+        stdout_of_success(&out);
+        let (names, rows) = read_parquet(&path);
+        assert_eq!(names, ["predict"]);
+        let labels: Vec<Value> = rows
+            .iter()
+            .map(|row| match &row[0] {
+                Field::Str(s) if expect == "strings" => Value::from(s.clone()),
+                Field::Long(i) if expect == "integers" => Value::from(*i),
+                other => panic!("{expect}: {other:?}"),
+            })
+            .collect();
+        assert_eq!(Value::Array(labels), zoo.golden["predict"], "{id}");
+
+        let args = [
+            "--model",
+            &zoo.path,
+            "--output",
+            "predict_proba",
+            "--output-file",
+            file,
+        ];
+        stdout_of_success(&host_predict(&args, &zoo.csv("X")));
+        let (names, rows) = read_parquet(&path);
+        let classes: Vec<String> = zoo.golden["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+            .collect();
+        assert_eq!(names, classes, "{id}");
+        let proba: Vec<f64> = rows
+            .iter()
+            .flatten()
+            .map(|f| match f {
+                Field::Double(p) => *p,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_proba(&proba, &zoo.golden["predict_proba"]);
+    }
+    std::fs::remove_file(&path).unwrap();
 }

@@ -18,8 +18,11 @@ fail() { say "FAILED: $*"; exit 1; }
 IMAGE=${IMAGE:-edge-predictor}
 TAG=${TAG:-test}
 # The image is the static binary alone: 2.76 MB before gRPC and compression, 5.49 MB with
-# them (tonic, h2, prost, flate2, tower-http's compression; 2026-12-01).
-MAX_IMAGE_BYTES=$((6 * 1000 * 1000))
+# them (tonic, h2, prost, flate2, tower-http's compression; 2026-12-01). host predict's
+# Parquet input and output (the parquet crate without Arrow, snappy/gzip/lz4, opt-level
+# "s") make it 7.37 MB (static musl, stripped, as scripts/build/image.sh builds it; +1.88
+# MB), so the budget is 8 MB.
+MAX_IMAGE_BYTES=$((8 * 1000 * 1000))
 HADOLINT_VERSION=2.15.1
 
 # --- tools: podman (or a running docker), curl, hadolint ----------------------------
