@@ -15,7 +15,6 @@ labels as float64 and the n_rows x K probabilities as values), scikit-learn's wr
 import hashlib
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -107,9 +106,12 @@ def train(d, quick):
     if os.path.exists(manifest_path) and json.load(open(manifest_path)).get("key") == key:
         print("suite: models in %s are up to date" % d, file=sys.stderr)
         return
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(os.path.join(d, "out"))
+    # A model whose stamp holds this key was trained by an interrupted run with these inputs: kept.
+    for f in os.listdir(d) if os.path.isdir(d) else []:
+        stamp = os.path.join(d, f)
+        if f.endswith(".trained") and open(stamp).read() != key:
+            os.remove(stamp)
+    os.makedirs(os.path.join(d, "out"), exist_ok=True)
     n_train, n_batch = (QUICK_TRAIN_ROWS, QUICK_BATCH_ROWS) if quick else (TRAIN_ROWS, BATCH_ROWS)
     sets = {}
     for name, spec in DATA.items():
@@ -119,16 +121,20 @@ def train(d, quick):
     entries = []
     for name, data, est in models(quick):
         Xt, yt = sets[data]
-        t0 = time.time()
-        est.fit(Xt, yt)
-        fit_s = time.time() - t0
         pkl = os.path.join(d, name + ".joblib")
-        joblib.dump(est, pkl)
         out = os.path.join(d, name + ".model.json")
-        # The project's exporter in its own pinned env (.cache/venv-tools, as tools/zoo/make_zoo.sh runs it).
-        subprocess.run([os.environ.get("SUITE_EXPORT_PY", sys.executable), os.path.join(ROOT, "tools/export_model.py"),
-                        pkl, "-o", out,
-                        "--name", name], check=True)
+        stamp = os.path.join(d, name + ".trained")
+        if os.path.exists(stamp) and os.path.exists(pkl) and os.path.exists(out):
+            est, fit_s = joblib.load(pkl), None
+        else:
+            t0 = time.time()
+            est.fit(Xt, yt)
+            fit_s = time.time() - t0
+            joblib.dump(est, pkl)
+            # The project's exporter in its own pinned env (.cache/venv-tools, as tools/zoo/make_zoo.sh runs it).
+            subprocess.run([os.environ.get("SUITE_EXPORT_PY", sys.executable),
+                            os.path.join(ROOT, "tools/export_model.py"), pkl, "-o", out, "--name", name], check=True)
+            open(stamp, "w").write(key)
         classifier = hasattr(est, "classes_")
         n_nodes = (sum(e.tree_.node_count for e in np.ravel(est.estimators_)) if hasattr(est, "estimators_")
                    else est.tree_.node_count if hasattr(est, "tree_")
@@ -137,10 +143,11 @@ def train(d, quick):
                             n_classes=int(len(est.classes_)) if classifier else 0, estimator=type(est).__name__,
                             params={k: v for k, v in est.get_params().items()
                                     if k in ("n_estimators", "max_iter", "max_depth", "max_leaf_nodes")},
-                            n_nodes=int(n_nodes), fit_seconds=round(fit_s, 1),
+                            n_nodes=int(n_nodes), fit_seconds=None if fit_s is None else round(fit_s, 1),
                             model_bytes=os.path.getsize(out)))
-        print("suite: trained %s in %.0f s (%d nodes, %.1f MB exported)"
-              % (name, fit_s, n_nodes, os.path.getsize(out) / 1e6), file=sys.stderr)
+        print("suite: %s: %s, %d nodes, %.1f MB exported" % (
+            name, "kept" if fit_s is None else "trained in %.0f s" % fit_s, n_nodes, os.path.getsize(out) / 1e6),
+            file=sys.stderr)
     json.dump(dict(key=key, quick=quick, train_rows=n_train, batch_rows=n_batch, sklearn=sklearn.__version__,
                    data=DATA, models=entries), open(manifest_path, "w"), indent=1)
 

@@ -3,7 +3,7 @@
 // timed as predictor/benches/suite.rs times the native core: one row per call and the whole batch,
 // process CPU time, medians. Regressors: predictRows; classifiers: predictProba (the labels, read once
 // with predictRows, are compared but not timed). Answers go to DIR/out/<model>.wasm.*.f64.
-// usage: node scripts/bench/suite_web.mjs DIR [--quick]   (SUITE_MODELS=a,b limits the models)
+// usage: node --no-liftoff scripts/bench/suite_web.mjs DIR [--quick]   (SUITE_MODELS=a,b limits the models)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync, loadModel } from "../../web/pkg/predictor.js";
@@ -63,7 +63,7 @@ for (const m of manifest.models) {
     one_row_ns: oneRowNs,
     batch_ns_per_row: batchNs / nRows,
     load_ms: loadMs,
-    note: `${m.classifier ? "Model.predictProba" : "Model.predictRows"} in Node ${process.version} (simd128)`,
+    note: `${m.classifier ? "Model.predictProba" : "Model.predictRows"} in Node ${process.version} (simd128, --no-liftoff)`,
     checksum: sink,
   }));
 }
