@@ -10,6 +10,9 @@
 #                      first call of each instance (EDGE_PREINIT=0: what a plain build does)
 #   rf500 pre-initialized  the same build after `wasmtime wizer` (scripts/build/edge.sh's default):
 #                      parsed once at build time, the parsed model in the module's data segments
+#   ..., reuse 128     hello-world and the pre-initialized forest with `--max-instance-reuse-count 128`
+#                      (wasmtime serve >= 48 may send a WASIp2 component's instance up to 128 requests
+#                      one after another; Spin starts one per request)
 # Writes one JSON line per component to DIR/edge.jsonl.
 # usage: scripts/bench/edge_cost.sh DIR [--duration SECONDS] [--rounds N]   (DIR: suite.py edge-model's)
 set -euo pipefail
@@ -64,6 +67,8 @@ components=(
     "rf500 MODEL_FILE|boston|$rf_body|{\"prediction\":$rf_expected}|--dir $dir/edge::/models --env MODEL_FILE=/models/random_forest_500.model.json"
     "rf500 embedded|rf500-embedded|$rf_body|{\"prediction\":$rf_expected}|"
     "rf500 pre-initialized|rf500-preinit|$rf_body|{\"prediction\":$rf_expected}|"
+    "hello-world, reuse 128|hello|$boston_body|{\"hello\":\"world\"}|--max-instance-reuse-count 128"
+    "rf500 pre-initialized, reuse 128|rf500-preinit|$rf_body|{\"prediction\":$rf_expected}|--max-instance-reuse-count 128"
 )
 
 # shellcheck source=scripts/lib/servers.sh
@@ -111,7 +116,9 @@ rf = "random forest, %d trees, max_depth %d, %s nodes" % (expected["n_trees"], e
 models = {"hello-world": "none (fixed JSON)", "boston": "Boston GradientBoostingRegressor, static data",
           "rf500 MODEL_FILE": rf + ", MODEL_FILE (%.1f MB JSON)" % (os.path.getsize(model) / 1e6),
           "rf500 embedded": rf + ", embedded, parsed per instance",
-          "rf500 pre-initialized": rf + ", embedded, parsed at build time (wasmtime wizer)"}
+          "rf500 pre-initialized": rf + ", embedded, parsed at build time (wasmtime wizer)",
+          "hello-world, reuse 128": "none; an instance serves up to 128 requests",
+          "rf500 pre-initialized, reuse 128": rf + ", pre-initialized; an instance serves up to 128 requests"}
 with open(dest, "w") as f:
     for r in runs.values():
         mid = sorted(range(len(r["rps"])), key=lambda i: r["rps"][i])[len(r["rps"]) // 2]

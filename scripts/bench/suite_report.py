@@ -1,7 +1,7 @@
 # The tables of scripts/bench_zoo.sh: every engine's timings (DIR/*.jsonl) and answers (DIR/out/), compared bit
 # for bit with scikit-learn's, into the generated blocks of BENCHMARKS.md ("Tree-ensemble suite", and "Edge
 # per-request cost" when DIR/edge.jsonl exists), or into one markdown file (--quick runs).
-"""usage: suite_report.py DIR --out FILE.md [--benchmarks BENCHMARKS.md] [--command CMD] [--versions TEXT]"""
+"""usage: suite_report.py DIR --out FILE.md [--benchmarks BENCHMARKS.md] [--command CMD] [--versions TEXT] [--edge-only]"""
 import argparse
 import datetime
 import json
@@ -182,14 +182,17 @@ def main():
     ap.add_argument("--benchmarks")
     ap.add_argument("--command", default="bash scripts/bench_zoo.sh")
     ap.add_argument("--versions", default="")
+    ap.add_argument("--edge-only", action="store_true", help="only the edge table (DIR/edge.jsonl)")
     args = ap.parse_args()
-    suite = suite_block(args.dir, args.command, args.versions)
+    suite = None if args.edge_only else suite_block(args.dir, args.command, args.versions)
     edge = edge_block(args.dir, args.command)
     with open(args.out, "w") as f:
-        f.write("\n".join([SUITE[0], ""] + suite + ([""] + [EDGE[0], ""] + edge if edge else [])) + "\n")
+        f.write("\n".join(([SUITE[0], ""] + suite if suite else []) + ([""] + [EDGE[0], ""] + edge if edge else []))
+                + "\n")
     if args.benchmarks:
         text = open(args.benchmarks).read()
-        text = replace_block(text, SUITE, suite)
+        if suite:
+            text = replace_block(text, SUITE, suite)
         if edge:
             text = replace_block(text, EDGE, edge)
         open(args.benchmarks, "w").write(text)
