@@ -166,7 +166,7 @@ def cpu_median(fn, calls, repeats):
 
 
 def time_engine(one, batch, quick):
-    """(ns for one row per call, ns per row of the batch), the way suite.rs times this project."""
+    """(ns per call on one row, ns per call on the whole batch), the way suite.rs times this project."""
     one()  # warm up: lazy imports, caches
     one_row = cpu_median(one, 20 if quick else 200, 5 if quick else 9)
     return one_row, cpu_median(batch, 1, 3 if quick else 5)
