@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench-zoo`: every model kind of the current scikit-learn line (model_data/zoo/sklearn-1.9) in ONE run:
+# `make bench-kinds`: every model kind of the current scikit-learn line (model_data/zoo/sklearn-1.9) in ONE run:
 # this project's reference evaluators (criterion, predictor/benches/zoo.rs) and scikit-learn 1.9.1's own predict
 # (scripts/bench/sklearn_zoo.py in tools/zoo's pinned env), both in process CPU time, one row and 10,000 rows;
 # then rewrites the generated block of BENCHMARKS.md's "Every model kind" section.

@@ -33,6 +33,18 @@ const READ_CHUNK: u64 = 64 * 1024;
 /// The env var naming a model file to serve instead of the embedded model.
 const MODEL_FILE: &str = "MODEL_FILE";
 
+/// Wizer's pre-initialization hook: `wasmtime wizer --init-func wizer.initialize` (run by
+/// scripts/build/edge.sh when a model file is embedded) calls this once at build time and
+/// snapshots the instance, so the parsed embedded model is in the module's data segments
+/// and no instance parses it again: Spin starts an instance per request, and a 500-tree
+/// forest's parse cost more than the rest of the request (BENCHMARKS.md "Edge per-request
+/// cost"). It calls no import (wizer refuses those): the parse is allocation only.
+#[cfg(target_arch = "wasm32")]
+#[export_name = "wizer.initialize"]
+pub extern "C" fn wizer_initialize() {
+    let _ = Model::embedded();
+}
+
 #[cfg_attr(target_arch = "wasm32", spin_sdk::http_component)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn handle(request: IncomingRequest) -> Response {
