@@ -20,8 +20,12 @@ use model_format::hist_gradient_boosting::{
 };
 
 use super::compact::CompactTrees;
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::{argmax, exp, exp_minus_logsumexp_in_place, expit, softmax_in_place};
 use super::trees::block_rows;
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+use super::trees::parallel_chunk_rows;
 use super::{Classify, Head, Predict, Regress};
 
 /// Every predictor of a model, validated: children after their parent, features in range;
@@ -177,6 +181,15 @@ impl Predict for HistGradientBoostingRegressor {
 
 impl Regress for HistGradientBoostingRegressor {
     fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if out.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            let chunk = parallel_chunk_rows(out.len(), n_features, 8);
+            rows.par_chunks(chunk * n_features)
+                .zip(out.par_chunks_mut(chunk))
+                .for_each(|(rows, out)| self.predict_rows_into(rows, n_features, out, false));
+            return;
+        }
         self.predict_rows_into(rows, n_features, out, false)
     }
 }
@@ -302,6 +315,25 @@ impl Classify for HistGradientBoostingClassifier {
         labels: &mut [u32],
         proba: Option<&mut [f64]>,
     ) {
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if labels.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            let chunk = parallel_chunk_rows(labels.len(), n_features, 8);
+            let chunks = rows
+                .par_chunks(chunk * n_features)
+                .zip(labels.par_chunks_mut(chunk));
+            match proba {
+                Some(proba) => chunks
+                    .zip(proba.par_chunks_mut(chunk * self.n_classes))
+                    .for_each(|((rows, labels), proba)| {
+                        self.classify_rows_into(rows, n_features, labels, Some(proba), false)
+                    }),
+                None => chunks.for_each(|(rows, labels)| {
+                    self.classify_rows_into(rows, n_features, labels, None, false)
+                }),
+            }
+            return;
+        }
         self.classify_rows_into(rows, n_features, labels, proba, false)
     }
 }

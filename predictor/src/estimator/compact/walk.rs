@@ -34,7 +34,8 @@ impl<T: SplitValue> CompactTrees<T> {
         !c as u32
     }
 
-    /// One walk of tree `tree` on the row at `row`.
+    /// One walk of tree `tree` on the row at `row`, branching on each test (see
+    /// `CompactNode::choose_branchy`).
     ///
     /// # Safety
     /// `row` points at `min_width` readable values.
@@ -46,7 +47,7 @@ impl<T: SplitValue> CompactTrees<T> {
             // SAFETY: a non-negative reference is a node index (`build`); the node's feature
             // is below `min_width`.
             let n = unsafe { &*nodes.add(c as usize) };
-            c = n.choose(unsafe { *row.add(n.feature()) });
+            c = n.choose_branchy(unsafe { *row.add(n.feature()) });
         }
         !c as u32
     }
