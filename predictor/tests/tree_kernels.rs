@@ -65,6 +65,8 @@ impl Rng {
 struct Shape {
     max_depth: usize,
     max_nodes: usize,
+    /// The chance a node below depth 3 splits.
+    split: f64,
 }
 
 /// Appends a random tree (children after their parent, absolute indices) and returns its
@@ -80,7 +82,7 @@ fn grow<N>(
     let at = nodes.len();
     // Deep spines and bushy tops: a split is likelier near the root, and a tree keeps
     // growing down one side far more often than both.
-    let p = if depth < 3 { 0.9 } else { 0.55 };
+    let p = if depth < 3 { 0.9 } else { shape.split };
     if depth >= shape.max_depth || nodes.len() >= shape.max_nodes || rng.unit() > p {
         let n = leaf(rng);
         nodes.push(n);
@@ -101,12 +103,17 @@ fn random_forest(
     nan: bool,
 ) -> (Vec<Node>, Vec<u32>, Vec<f64>) {
     let n_trees = 1 + rng.below(24);
+    // Now and then a forest past `SMALL_BYTES`, so the estimators take the lock-stepped
+    // lanes as well as the one-walk-at-a-time path of small models.
+    let big = rng.below(3) == 0;
+    let (tree_nodes, split) = if big { (3000, 0.75) } else { (400, 0.55) };
     let mut nodes = Vec::new();
     let mut roots = Vec::new();
     for _ in 0..n_trees {
         let shape = Shape {
             max_depth: 1 + rng.below(30),
-            max_nodes: nodes.len() + 2 + rng.below(400),
+            max_nodes: nodes.len() + 2 + rng.below(tree_nodes),
+            split,
         };
         let root = grow(
             rng,
@@ -131,12 +138,15 @@ fn random_forest(
 /// HistGradientBoosting predictors: the same shapes as `HistNode`s.
 fn random_predictors(rng: &mut Rng, width: usize, k: usize) -> (Vec<HistNode>, Vec<u32>) {
     let n_iterations = 1 + rng.below(20);
+    let big = rng.below(3) == 0;
+    let (tree_nodes, split) = if big { (1000, 0.75) } else { (120, 0.55) };
     let mut nodes = Vec::new();
     let mut roots = Vec::new();
     for _ in 0..n_iterations * k {
         let shape = Shape {
             max_depth: 1 + rng.below(30),
-            max_nodes: nodes.len() + 2 + rng.below(120),
+            max_nodes: nodes.len() + 2 + rng.below(tree_nodes),
+            split,
         };
         let root = grow(
             rng,
@@ -225,7 +235,7 @@ fn assert_drivers_exact<T: predictor::estimator::compact::SplitValue>(
         });
         assert_eq!(next, n_trees);
     }
-    for by_tree in [true, false] {
+    for driver in 0..3 {
         let mut next_tree = vec![0; n_rows];
         let mut check = |r: usize, t: usize, id: u32| {
             assert_eq!(t, next_tree[r], "row {r} meets its trees in order");
@@ -236,10 +246,10 @@ fn assert_drivers_exact<T: predictor::estimator::compact::SplitValue>(
                 "row {r} tree {t}"
             );
         };
-        if by_tree {
-            trees.for_each_leaf_by_tree(rows, width, &mut check);
-        } else {
-            trees.for_each_leaf(rows, width, &mut check);
+        match driver {
+            0 => trees.for_each_leaf_by_tree(rows, width, &mut check),
+            1 => trees.for_each_leaf_by_row(rows, width, &mut check),
+            _ => trees.for_each_leaf(rows, width, &mut check),
         }
         prop_assert!(next_tree.iter().all(|n| *n == n_trees));
     }
@@ -421,4 +431,22 @@ fn zoo_hist_gradient_boosting_models_answer_the_reference_bits() {
             _ => panic!("a HistGradientBoosting model"),
         }
     }
+}
+
+/// The random models above reach both sides of `SMALL_BYTES` (so both estimator paths run).
+#[test]
+fn random_models_are_small_and_large() {
+    use predictor::estimator::compact::walk::SMALL_BYTES;
+    let (mut small, mut large) = (0, 0);
+    for seed in 0..60 {
+        let mut rng = Rng(seed);
+        let (nodes, roots, _) = random_forest(&mut rng, 5, 1, true);
+        let trees = CompactTrees::from_tree_nodes(&nodes, &roots).unwrap();
+        if trees.node_bytes() <= SMALL_BYTES {
+            small += 1;
+        } else {
+            large += 1;
+        }
+    }
+    assert!(small >= 10 && large >= 10, "{small} small, {large} large");
 }
