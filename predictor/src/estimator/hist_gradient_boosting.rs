@@ -23,9 +23,9 @@ use super::compact::CompactTrees;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::{argmax, exp, exp_minus_logsumexp_in_place, expit, softmax_in_place};
-use super::trees::block_rows;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::trees::parallel_chunk_rows;
+use super::trees::rows_per_block;
 use super::{Classify, Head, Predict, Regress};
 
 /// Every predictor of a model, validated: children after their parent, features in range;
@@ -201,7 +201,7 @@ impl HistGradientBoostingRegressor {
     }
 
     fn predict_rows_into(&self, rows: &[f64], n_features: usize, out: &mut [f64], reference: bool) {
-        let block = block_rows(n_features, 8);
+        let block = rows_per_block(out.len(), n_features, 8);
         let blocks = rows.chunks(block * n_features);
         for (rows, out) in blocks.zip(out.chunks_mut(block)) {
             let p = &self.predictors;
@@ -360,8 +360,8 @@ impl HistGradientBoostingClassifier {
     ) {
         let k = self.n_classes;
         let per_row = self.baseline.len();
-        let block = block_rows(n_features, 8);
-        let mut raw = vec![0.0; block.min(labels.len()) * per_row];
+        let block = rows_per_block(labels.len(), n_features, 8);
+        let mut raw = vec![0.0; block * per_row];
         let mut p = vec![0.0; k];
         let needs_proba = proba.is_some() || self.decision == HistDecision::ArgmaxProba;
         let blocks = rows.chunks(block * n_features);

@@ -37,8 +37,8 @@ impl DeepForest {
 
     /// Predicts each scaled row (row-major, `width` wide) into `out`, on this thread.
     pub fn predict_into(&self, rows: &[f64], width: usize, out: &mut [f64]) {
-        for_each_block32(rows, width, |first, block32| {
-            let y = &mut out[first..first + block32.len() / width];
+        for_each_block32(rows, width, |first, m, block32| {
+            let y = &mut out[first..first + m];
             y.fill(self.init);
             self.trees
                 .for_each_leaf(block32, width, |r, _, id| y[r] += self.leaves[id as usize]);
