@@ -1,7 +1,7 @@
 //! The fast evaluator's layout for trees of any shape (forests, extra trees, decision trees,
 //! deep gradient boosting, HistGradientBoosting): built once from the validated nodes when
 //! a model is loaded (`Model::from_json`, an embedded version 2 file alike), walked by the
-//! kernels in `walk`.
+//! kernels in `walk` (lock-stepped lanes; one branchy walk at a time for small models).
 //!
 //! Layout (`CompactTrees`): only the splits are nodes, 16 bytes each with a float32
 //! threshold (24 with float64), trees one after another, each in depth-first order with the

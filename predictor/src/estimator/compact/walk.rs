@@ -7,8 +7,9 @@
 //! tree (blocked row interleaving, as XGBoost's and treelite's predictors do), one row takes
 //! `LANES` trees at once. A lane that reached its leaf keeps its (negative) reference and
 //! re-reads node 0 without effect; the loop ends when every lane is done. Measured against
-//! one walk at a time, 16 lanes and 4 lanes, and lanes refilled as they finish: 8 in lock
-//! step was fastest on every model tried (BENCHMARKS.md, "Tree kernels").
+//! one walk at a time, 4 and 16 lanes, and lanes refilled as they finish: 8 in lock step
+//! was best or tied on the models tried (BENCHMARKS.md, "Tree kernels"). Models small enough
+//! for the first-level cache walk one branchy walk at a time instead (`for_each_leaf`).
 //!
 //! The drivers call back `(row, tree, leaf)` with every row meeting its trees in file order,
 //! so a per-row sum in the callback has the reference's bits whatever the interleaving.
