@@ -69,7 +69,10 @@ fn large_batches_split_over_cores_answer_the_same() {
     for case in zoo::cases() {
         if !matches!(
             case.id().as_str(),
-            "sklearn-1.9/random_forest_classifier_nan" | "sklearn-1.9/extra_trees_regressor_nan"
+            "sklearn-1.9/random_forest_classifier_nan"
+                | "sklearn-1.9/extra_trees_regressor_nan"
+                | "sklearn-1.9/hist_gradient_boosting_squared_error"
+                | "sklearn-1.9/hist_gradient_boosting_classifier_multiclass"
         ) {
             continue;
         }
@@ -107,11 +110,33 @@ fn large_batches_split_over_cores_answer_the_same() {
                 };
                 assert_eq!(alone, l);
             }
+            (Estimator::HistGradientBoostingRegressor(hgb), Predictions::Values(values)) => {
+                let mut one = vec![0.0; 10_000];
+                hgb.predict_reference_into(&rows, width, &mut one);
+                assert!(values
+                    .iter()
+                    .zip(&one)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+            (
+                Estimator::HistGradientBoostingClassifier(hgb),
+                Predictions::Classes { labels, proba },
+            ) => {
+                let k = model.classes().len();
+                let (mut l, mut p) = (vec![0; 10_000], vec![0.0; 10_000 * k]);
+                hgb.classify_reference_into(&rows, width, &mut l, Some(&mut p));
+                assert_eq!(labels, l);
+                assert!(proba
+                    .unwrap()
+                    .iter()
+                    .zip(&p)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
             _ => panic!("{}: not a tree model", case.id()),
         }
         checked += 1;
     }
-    assert_eq!(checked, 2);
+    assert_eq!(checked, 4);
 }
 
 mod never_panics {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the fast evaluator's property tests for wasm32-wasip1 with simd128 enabled and runs
-# them under Node's built-in WASI, so the simd128 kernel is held bit-exact to the reference; and
+# Builds the fast evaluators' property tests (tests/fast_paths.rs, tests/tree_kernels.rs) for
+# wasm32-wasip1 with simd128 enabled and runs them under Node's built-in WASI, so the simd128 and
+# compact-layout kernels are held bit-exact to the reference; and
 # predictor::math's recorded C library/numpy/scipy values (tests/math_reference.rs), so exp, log
 # and the link functions are held to the same bits in wasm as natively.
 # usage: scripts/test/wasm_simd.sh [extra cargo test args...]
@@ -18,6 +19,6 @@ export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/test/w
 export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-Ctarget-feature=+simd128"
 # The test asserts this kernel is the one picked, so a build without simd128 fails.
 export EXPECT_KERNEL=simd128
-cmd=(cargo test -p predictor --target wasm32-wasip1 --test fast_paths --test math_reference "$@" -- --test-threads=1)
+cmd=(cargo test -p predictor --target wasm32-wasip1 --test fast_paths --test tree_kernels --test math_reference "$@" -- --test-threads=1)
 echo "command: ${cmd[*]}"
 "${cmd[@]}"

@@ -19,21 +19,42 @@ use model_format::hist_gradient_boosting::{
     ValidHistGradientBoostingRegressor, ValidHistPredictors,
 };
 
+use super::compact::CompactTrees;
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::{argmax, exp, exp_minus_logsumexp_in_place, expit, softmax_in_place};
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+use super::trees::parallel_chunk_rows;
+use super::trees::rows_per_block;
 use super::{Classify, Head, Predict, Regress};
 
-/// Every predictor of a model, validated: children after their parent, features in range.
+/// Every predictor of a model, validated: children after their parent, features in range;
+/// and the same trees in the compact layout the fast kernels walk (`super::compact`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistPredictors {
     nodes: Vec<HistNode>,
     roots: Vec<u32>,
+    /// `None` only for a model too large for the layout's 31-bit references.
+    fast: Option<CompactTrees<f64>>,
+    /// Per leaf id of the compact layout, the leaf's value.
+    leaf_values: Vec<f64>,
 }
 
 impl HistPredictors {
     fn from_valid(valid: ValidHistPredictors) -> Self {
+        Self::new(valid.nodes, valid.roots)
+    }
+
+    fn new(nodes: Vec<HistNode>, roots: Vec<u32>) -> Self {
+        let fast = CompactTrees::from_hist_nodes(&nodes, &roots);
+        let leaf_values = fast
+            .as_ref()
+            .map_or_else(Vec::new, |fast| fast.per_leaf(|i| nodes[i].value));
         Self {
-            nodes: valid.nodes,
-            roots: valid.roots,
+            nodes,
+            roots,
+            fast,
+            leaf_values,
         }
     }
 
@@ -54,6 +75,7 @@ impl HistPredictors {
 
     /// `_raw_predict` of one row into `raw` (K values): `0.0 + baseline[k]` (the zeros
     /// scikit-learn adds the baseline to), then `raw[k] += value` per iteration, k inner.
+    /// The reference evaluator.
     fn raw_into(&self, row: &[f64], baseline: &[f64], raw: &mut [f64]) {
         for (r, b) in raw.iter_mut().zip(baseline) {
             *r = 0.0 + b;
@@ -61,6 +83,41 @@ impl HistPredictors {
         let k = raw.len();
         for (t, root) in self.roots.iter().enumerate() {
             raw[t % k] += self.leaf_value(*root, row);
+        }
+    }
+
+    /// `raw_into` for every row of `rows` (row-major, `width` wide) into `raw` (K per row),
+    /// with the compact kernels unless `reference`: the same sums, in the same order.
+    fn raw_rows_into(
+        &self,
+        rows: &[f64],
+        width: usize,
+        baseline: &[f64],
+        raw: &mut [f64],
+        reference: bool,
+    ) {
+        let k = baseline.len();
+        let fast = match &self.fast {
+            Some(fast) if !reference => fast,
+            _ => {
+                for (row, raw) in rows.chunks_exact(width).zip(raw.chunks_exact_mut(k)) {
+                    self.raw_into(row, baseline, raw);
+                }
+                return;
+            }
+        };
+        for raw in raw.chunks_exact_mut(k) {
+            for (r, b) in raw.iter_mut().zip(baseline) {
+                *r = 0.0 + b;
+            }
+        }
+        let values = &self.leaf_values;
+        if k == 1 {
+            fast.for_each_leaf(rows, width, |r, _, id| raw[r] += values[id as usize]);
+        } else {
+            fast.for_each_leaf(rows, width, |r, t, id| {
+                raw[r * k + t % k] += values[id as usize]
+            });
         }
     }
 
@@ -83,6 +140,16 @@ impl HistGradientBoostingRegressor {
             predictors: HistPredictors::from_valid(valid.predictors),
             baseline: [valid.baseline],
             link: valid.link,
+        }
+    }
+
+    /// A regressor over predictors that passed validation (children after their parent,
+    /// inside `nodes`, features below the rows' width): random models in property tests.
+    pub fn new(nodes: Vec<HistNode>, roots: Vec<u32>, baseline: f64, link: RegressionLink) -> Self {
+        Self {
+            predictors: HistPredictors::new(nodes, roots),
+            baseline: [baseline],
+            link,
         }
     }
 
@@ -114,12 +181,36 @@ impl Predict for HistGradientBoostingRegressor {
 
 impl Regress for HistGradientBoostingRegressor {
     fn predict_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
-        for (row, y) in rows.chunks_exact(n_features).zip(out.iter_mut()) {
-            let raw = self.raw(row);
-            *y = match self.link {
-                RegressionLink::Identity => raw,
-                RegressionLink::Exp => exp(raw),
-            };
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if out.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            let chunk = parallel_chunk_rows(out.len(), n_features, 8);
+            rows.par_chunks(chunk * n_features)
+                .zip(out.par_chunks_mut(chunk))
+                .for_each(|(rows, out)| self.predict_rows_into(rows, n_features, out, false));
+            return;
+        }
+        self.predict_rows_into(rows, n_features, out, false)
+    }
+}
+
+impl HistGradientBoostingRegressor {
+    /// `predict` with the reference evaluator (the node walk), for the property tests.
+    pub fn predict_reference_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        self.predict_rows_into(rows, n_features, out, true)
+    }
+
+    fn predict_rows_into(&self, rows: &[f64], n_features: usize, out: &mut [f64], reference: bool) {
+        let block = rows_per_block(out.len(), n_features, 8);
+        let blocks = rows.chunks(block * n_features);
+        for (rows, out) in blocks.zip(out.chunks_mut(block)) {
+            let p = &self.predictors;
+            p.raw_rows_into(rows, n_features, &self.baseline, out, reference);
+            if self.link == RegressionLink::Exp {
+                for y in out {
+                    *y = exp(*y);
+                }
+            }
         }
     }
 }
@@ -141,6 +232,26 @@ impl HistGradientBoostingClassifier {
             n_classes: valid.n_classes,
             proba: valid.proba,
             decision: valid.decision,
+        }
+    }
+
+    /// A classifier over predictors that passed validation (children after their parent,
+    /// inside `nodes`, features below the rows' width, K = `baseline.len()` predictors per
+    /// iteration): random models in the property tests.
+    pub fn new(
+        nodes: Vec<HistNode>,
+        roots: Vec<u32>,
+        baseline: Vec<f64>,
+        n_classes: usize,
+        proba: HistProba,
+        decision: HistDecision,
+    ) -> Self {
+        Self {
+            predictors: HistPredictors::new(nodes, roots),
+            baseline,
+            n_classes,
+            proba,
+            decision,
         }
     }
 
@@ -202,30 +313,78 @@ impl Classify for HistGradientBoostingClassifier {
         rows: &[f64],
         n_features: usize,
         labels: &mut [u32],
+        proba: Option<&mut [f64]>,
+    ) {
+        #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+        if labels.len() >= PARALLEL_MIN_ROWS {
+            use rayon::prelude::*;
+            let chunk = parallel_chunk_rows(labels.len(), n_features, 8);
+            let chunks = rows
+                .par_chunks(chunk * n_features)
+                .zip(labels.par_chunks_mut(chunk));
+            match proba {
+                Some(proba) => chunks
+                    .zip(proba.par_chunks_mut(chunk * self.n_classes))
+                    .for_each(|((rows, labels), proba)| {
+                        self.classify_rows_into(rows, n_features, labels, Some(proba), false)
+                    }),
+                None => chunks.for_each(|(rows, labels)| {
+                    self.classify_rows_into(rows, n_features, labels, None, false)
+                }),
+            }
+            return;
+        }
+        self.classify_rows_into(rows, n_features, labels, proba, false)
+    }
+}
+
+impl HistGradientBoostingClassifier {
+    /// `predict` / `predict_proba` with the reference evaluator (the node walk).
+    pub fn classify_reference_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
+        proba: Option<&mut [f64]>,
+    ) {
+        self.classify_rows_into(rows, n_features, labels, proba, true)
+    }
+
+    fn classify_rows_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
         mut proba: Option<&mut [f64]>,
+        reference: bool,
     ) {
         let k = self.n_classes;
-        let mut raw = vec![0.0; self.baseline.len()];
+        let per_row = self.baseline.len();
+        let block = rows_per_block(labels.len(), n_features, 8);
+        let mut raw = vec![0.0; block * per_row];
         let mut p = vec![0.0; k];
-        for (i, (row, label)) in rows
-            .chunks_exact(n_features)
-            .zip(labels.iter_mut())
-            .enumerate()
-        {
-            self.raw_into(row, &mut raw);
-            let needs_proba = proba.is_some() || self.decision == HistDecision::ArgmaxProba;
-            if needs_proba {
-                self.proba_into(&raw, &mut p);
-            }
-            let class = match self.decision {
-                HistDecision::ArgmaxProba => argmax(&p),
-                HistDecision::Raw if raw.len() == 1 => usize::from(raw[0] > 0.0),
-                HistDecision::Raw => argmax(&raw),
-            };
-            *label = class as u32;
-            if let Some(out) = proba.as_deref_mut() {
-                if let Some(out) = out.get_mut(i * k..(i + 1) * k) {
-                    out.copy_from_slice(&p);
+        let needs_proba = proba.is_some() || self.decision == HistDecision::ArgmaxProba;
+        let blocks = rows.chunks(block * n_features);
+        for (b, (rows, labels)) in blocks.zip(labels.chunks_mut(block)).enumerate() {
+            let raw = &mut raw[..labels.len() * per_row];
+            let baseline = &self.baseline;
+            self.predictors
+                .raw_rows_into(rows, n_features, baseline, raw, reference);
+            for (j, (raw, label)) in raw.chunks_exact(per_row).zip(labels).enumerate() {
+                if needs_proba {
+                    self.proba_into(raw, &mut p);
+                }
+                let class = match self.decision {
+                    HistDecision::ArgmaxProba => argmax(&p),
+                    HistDecision::Raw if raw.len() == 1 => usize::from(raw[0] > 0.0),
+                    HistDecision::Raw => argmax(raw),
+                };
+                *label = class as u32;
+                let i = b * block + j;
+                if let Some(out) = proba.as_deref_mut() {
+                    if let Some(out) = out.get_mut(i * k..(i + 1) * k) {
+                        out.copy_from_slice(&p);
+                    }
                 }
             }
         }

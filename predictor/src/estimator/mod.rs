@@ -16,6 +16,7 @@
 //! Adding a kind is a module in each crate, a variant of `model_format::ValidEstimator`,
 //! and here one variant of `Estimator` with its arm in `from_valid` and in `as_predict`.
 
+pub mod compact;
 pub mod gradient_boosting;
 pub mod gradient_boosting_classifier;
 pub mod hist_gradient_boosting;

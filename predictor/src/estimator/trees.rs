@@ -7,6 +7,10 @@
 //! numpy's sum), so they are computed once here when the model is built, bit for bit what
 //! scikit-learn computes per row; a decision tree's class is the first maximum of the
 //! stored `v` (not of `p`, which may tie where `v` does not), also kept per leaf.
+//! Predictions walk the compact layout (`super::compact`: 16-byte float32 splits, leaves as
+//! negative references, rows in blocks (`block_rows`) tree by tree, lanes in lock step);
+//! the reference walk over the validated nodes (`predict_reference_into`,
+//! `classify_reference_into`) is what the property tests hold it to.
 //! The file types and validation are `model_format::trees`.
 
 use alloc::vec;
@@ -18,38 +22,30 @@ use model_format::trees::forest::{
 };
 use model_format::trees::{NanInput, TreeBlock};
 
+use super::compact::walk::LANES;
+use super::compact::CompactTrees;
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::argmax;
 use super::{Classify, Head, Predict, Regress};
 use crate::scaler::pairwise_sum;
 
-/// Rows per rayon task when a batch of at least `PARALLEL_MIN_ROWS` is split over cores
-/// (rows are independent: the same bits as one thread).
-#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
-const PARALLEL_CHUNK_ROWS: usize = 2048;
-
-/// A validated tree block's nodes and roots, walked on float32 rows.
+/// A validated tree block: the reference walk's nodes and roots, and the same trees in the
+/// compact layout the fast kernels walk (`super::compact`), on float32 rows.
 #[derive(Clone, Debug, PartialEq)]
 struct Walker {
     nodes: Vec<Node>,
     roots: Vec<u32>,
     takes_missing: bool,
-    /// Rows a forest takes through one tree before the next (`tree_by_tree`): `BLOCK_ROWS`
-    /// when its nodes outgrow a core's cache, else 1 (row by row, trees in cache anyway).
-    block_rows: usize,
+    /// `None` only for a model too large for the layout's 31-bit references.
+    fast: Option<CompactTrees<f32>>,
 }
 
 impl Walker {
     fn new(block: TreeBlock) -> Self {
-        let node_bytes = block.nodes.len() * core::mem::size_of::<Node>();
         Self {
             takes_missing: block.nan_input == NanInput::MissingGoToLeft,
-            block_rows: if node_bytes > CACHED_NODE_BYTES {
-                BLOCK_ROWS
-            } else {
-                1
-            },
+            fast: CompactTrees::from_tree_nodes(&block.nodes, &block.roots),
             nodes: block.nodes,
             roots: block.roots,
         }
@@ -66,45 +62,63 @@ impl Walker {
         }
     }
 
-    /// Calls `each(first row index, rows as float32)` for blocks of up to `block_rows` rows
-    /// (row-major, `n_features` wide), with one buffer.
-    fn for_each_block(&self, rows: &[f64], n_features: usize, mut each: impl FnMut(usize, &[f32])) {
-        let block_rows = self.block_rows;
-        let mut block32 = vec![0.0f32; block_rows.min(rows.len() / n_features) * n_features];
-        for (b, block) in rows.chunks(block_rows * n_features).enumerate() {
-            let block32 = &mut block32[..block.len()];
-            for (x32, x) in block32.iter_mut().zip(block) {
-                *x32 = *x as f32;
-            }
-            each(b * block_rows, block32);
-        }
-    }
-
-    /// Calls `leaf(row in block, global leaf index)` for every tree in tree order and, within
-    /// a tree, every row of `block32` (float32 rows): the tree's nodes stay in cache while the
-    /// block goes through it, as scikit-learn's forests apply one tree to all rows. Each row
-    /// still meets its trees in order, so a per-row sum has the bits of a row-by-row walk.
-    fn tree_by_tree(&self, block32: &[f32], n_features: usize, mut leaf: impl FnMut(usize, usize)) {
-        for &root in &self.roots {
-            for (r, row) in block32.chunks_exact(n_features).enumerate() {
-                leaf(r, leaf_index(&self.nodes, root, row));
-            }
-        }
-    }
-
-    /// The leaf the row reaches in the first (a decision tree's only) tree.
+    /// The leaf the row reaches in the first (a decision tree's only) tree: the reference.
     fn first_leaf(&self, row: &[f32]) -> usize {
         leaf_index(&self.nodes, self.roots[0], row)
     }
 }
 
-/// Rows a forest takes through one tree before the next (`Walker::tree_by_tree`) when its
-/// nodes do not fit in cache: a 500-tree forest of deep trees is ~100 MB of nodes, one
-/// tree's a few hundred KB.
-const BLOCK_ROWS: usize = 256;
+/// Calls `each(first row index, rows in the block, rows as float32)` for blocks of
+/// `rows_per_block` rows (row-major, `n_features` wide), with one buffer: scikit-learn's
+/// float32 cast.
+pub(crate) fn for_each_block32(
+    rows: &[f64],
+    n_features: usize,
+    mut each: impl FnMut(usize, usize, &[f32]),
+) {
+    let n_rows = rows.len() / n_features;
+    let block_rows = rows_per_block(n_rows, n_features, 4);
+    let mut block32 = vec![0.0f32; block_rows * n_features];
+    for (b, block) in rows.chunks(block_rows * n_features).enumerate() {
+        let block32 = &mut block32[..block.len()];
+        for (x32, x) in block32.iter_mut().zip(block) {
+            *x32 = *x as f32;
+        }
+        let first = b * block_rows;
+        each(first, block_rows.min(n_rows - first), block32);
+    }
+}
 
-/// Nodes up to this size stay in a core's cache (L2) whatever the order.
-const CACHED_NODE_BYTES: usize = 1 << 20;
+/// `block_rows(width, value_bytes)` capped at `n_rows`, without the division when the whole
+/// batch fits one block (a one-row request: a division is ~10 ns on these cores, measured).
+pub(crate) fn rows_per_block(n_rows: usize, width: usize, value_bytes: usize) -> usize {
+    if n_rows * width * value_bytes <= BLOCK_BYTES {
+        n_rows.max(1)
+    } else {
+        block_rows(width, value_bytes).min(n_rows)
+    }
+}
+
+/// Rows a batch takes through every tree before the next rows (the kernels go tree by tree
+/// within a block): as many as fit `BLOCK_BYTES` of `value_bytes`-wide values, so a deep
+/// forest's trees (hundreds of KB each) are read once per block, not once per few rows.
+/// Measured on a 50-tree unlimited-depth forest: 7.1 us/row with blocks of 1,024 rows,
+/// 3.4 with 16,384 (BENCHMARKS.md, "Tree kernels").
+pub(crate) fn block_rows(width: usize, value_bytes: usize) -> usize {
+    (BLOCK_BYTES / (width.max(1) * value_bytes)).clamp(LANES, MAX_BLOCK_ROWS)
+}
+
+const BLOCK_BYTES: usize = 1 << 20;
+const MAX_BLOCK_ROWS: usize = 16_384;
+
+/// Rows per rayon task for a batch of `n_rows` split over cores: an equal share per
+/// thread, at least 2,048 rows and at most one block, so splitting keeps the blocks large.
+#[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+pub(crate) fn parallel_chunk_rows(n_rows: usize, width: usize, value_bytes: usize) -> usize {
+    n_rows
+        .div_ceil(rayon::current_num_threads())
+        .clamp(2048, block_rows(width, value_bytes).max(2048))
+}
 
 /// Tree models cast to float32, and scikit-learn refuses a value that overflows it
 /// ("Input contains infinity or a value too large for dtype('float32')").
@@ -118,13 +132,42 @@ pub(crate) fn first_over_float32(rows: &[f64]) -> Option<usize> {
 pub struct TreeRegressor {
     combination: Combination,
     walker: Walker,
+    /// Per leaf id of the compact layout, the leaf's value.
+    leaf_values: Vec<f64>,
 }
 
 impl TreeRegressor {
     pub fn from_valid(valid: ValidTreeRegressor) -> Self {
+        let walker = Walker::new(valid.trees);
+        let leaf_values = walker
+            .fast
+            .as_ref()
+            .map_or_else(Vec::new, |fast| fast.per_leaf(|i| walker.nodes[i].value));
         Self {
             combination: valid.combination,
-            walker: Walker::new(valid.trees),
+            walker,
+            leaf_values,
+        }
+    }
+
+    /// A regressor over trees that passed validation (children after their parent, inside
+    /// `nodes`, features below the rows' width): random models in the property tests.
+    pub fn new(combination: Combination, nodes: Vec<Node>, roots: Vec<u32>) -> Self {
+        let takes_missing = nodes.iter().any(|n| n.missing_left);
+        let walker = Walker {
+            fast: CompactTrees::from_tree_nodes(&nodes, &roots),
+            nodes,
+            roots,
+            takes_missing,
+        };
+        let leaf_values = walker
+            .fast
+            .as_ref()
+            .map_or_else(Vec::new, |fast| fast.per_leaf(|i| walker.nodes[i].value));
+        Self {
+            combination,
+            walker,
+            leaf_values,
         }
     }
 
@@ -159,8 +202,9 @@ impl Regress for TreeRegressor {
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
         if out.len() >= PARALLEL_MIN_ROWS {
             use rayon::prelude::*;
-            rows.par_chunks(PARALLEL_CHUNK_ROWS * n_features)
-                .zip(out.par_chunks_mut(PARALLEL_CHUNK_ROWS))
+            let chunk = parallel_chunk_rows(out.len(), n_features, 4);
+            rows.par_chunks(chunk * n_features)
+                .zip(out.par_chunks_mut(chunk))
                 .for_each(|(rows, out)| self.predict_on_this_thread(rows, n_features, out));
             return;
         }
@@ -170,28 +214,69 @@ impl Regress for TreeRegressor {
 
 impl TreeRegressor {
     /// A tree: `value[leaf]` (`BaseDecisionTree.predict`). A forest: `y = 0.0; y += value`
-    /// tree by tree, then `y / n_estimators` (`ForestRegressor.predict`).
+    /// tree by tree, then `y / n_estimators` (`ForestRegressor.predict`). The compact
+    /// kernels; the reference walk if the model has no compact layout.
     pub fn predict_on_this_thread(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        let Some(fast) = &self.walker.fast else {
+            return self.predict_reference_into(rows, n_features, out);
+        };
+        let values = &self.leaf_values;
+        let n = self.n_trees() as f64;
+        for_each_block32(rows, n_features, |first, m, block32| {
+            let y = &mut out[first..first + m];
+            match self.combination {
+                Combination::SingleTree => {
+                    fast.for_each_leaf(block32, n_features, |r, _, id| y[r] = values[id as usize])
+                }
+                Combination::Average => {
+                    y.fill(0.0);
+                    fast.for_each_leaf(block32, n_features, |r, _, id| y[r] += values[id as usize]);
+                    for y in y {
+                        *y /= n;
+                    }
+                }
+            }
+        });
+    }
+
+    /// The reference evaluator: each row cast to float32, its trees walked node by node in
+    /// order (`leaf_index`), the values combined as `predict_on_this_thread` says.
+    pub fn predict_reference_into(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
         let nodes = &self.walker.nodes;
-        match self.combination {
-            Combination::SingleTree => self.walker.for_each_row(rows, n_features, |r, row| {
-                out[r] = nodes[self.walker.first_leaf(row)].value;
-            }),
-            Combination::Average => {
-                let n = self.n_trees() as f64;
-                self.walker
-                    .for_each_block(rows, n_features, |first, block32| {
-                        let y = &mut out[first..first + block32.len() / n_features];
-                        y.fill(0.0);
-                        self.walker
-                            .tree_by_tree(block32, n_features, |r, i| y[r] += nodes[i].value);
-                        for y in y {
-                            *y /= n;
-                        }
-                    });
+        self.walker.for_each_row(rows, n_features, |r, row| {
+            out[r] = match self.combination {
+                Combination::SingleTree => nodes[self.walker.first_leaf(row)].value,
+                Combination::Average => {
+                    let mut y = 0.0;
+                    for &root in &self.walker.roots {
+                        y += nodes[leaf_index(nodes, root, row)].value;
+                    }
+                    y / self.n_trees() as f64
+                }
+            };
+        });
+    }
+}
+
+/// Per node, its K probabilities as that version's `predict_proba` gives them, and the
+/// first maximum of its stored values (a decision tree's `predict`).
+fn leaf_tables(values: &[f64], k: usize, rule: LeafProbability) -> (Vec<f64>, Vec<u32>) {
+    let mut proba = Vec::with_capacity(values.len());
+    let mut label = Vec::with_capacity(values.len() / k);
+    for v in values.chunks_exact(k) {
+        // Labels are u32 class indices (the Classify API); a file lists far fewer classes.
+        label.push(argmax(v) as u32);
+        match rule {
+            LeafProbability::Fractions => proba.extend_from_slice(v),
+            LeafProbability::NormaliseCounts => {
+                // `proba.sum(axis=1)`; `normalizer[normalizer == 0.0] = 1.0`; `/=`.
+                let s = pairwise_sum(v);
+                let s = if s == 0.0 { 1.0 } else { s };
+                proba.extend(v.iter().map(|x| x / s));
             }
         }
     }
+    (proba, label)
 }
 
 /// `DecisionTreeClassifier`, `RandomForestClassifier`, `ExtraTreesClassifier`.
@@ -208,29 +293,40 @@ pub struct TreeClassifier {
 
 impl TreeClassifier {
     pub fn from_valid(valid: ValidTreeClassifier) -> Self {
-        let block = &valid.trees;
-        let k = valid.n_classes;
-        let n_nodes = block.nodes.len();
-        let mut proba = Vec::with_capacity(n_nodes * k);
-        let mut label = Vec::with_capacity(n_nodes);
-        for i in 0..n_nodes {
-            let v = block.values_of(i);
-            // Labels are u32 class indices (the Classify API); a file lists far fewer classes.
-            label.push(argmax(v) as u32);
-            match valid.leaf_probability {
-                LeafProbability::Fractions => proba.extend_from_slice(v),
-                LeafProbability::NormaliseCounts => {
-                    // `proba.sum(axis=1)`; `normalizer[normalizer == 0.0] = 1.0`; `/=`.
-                    let s = pairwise_sum(v);
-                    let s = if s == 0.0 { 1.0 } else { s };
-                    proba.extend(v.iter().map(|x| x / s));
-                }
-            }
-        }
+        let (proba, label) =
+            leaf_tables(&valid.trees.values, valid.n_classes, valid.leaf_probability);
         Self {
             combination: valid.combination,
-            n_classes: k,
+            n_classes: valid.n_classes,
             walker: Walker::new(valid.trees),
+            proba,
+            label,
+        }
+    }
+
+    /// A classifier over trees that passed validation (children after their parent, inside
+    /// `nodes`, features below the rows' width), `values` K per node: random models in the
+    /// property tests.
+    pub fn new(
+        combination: Combination,
+        leaf_probability: LeafProbability,
+        n_classes: usize,
+        nodes: Vec<Node>,
+        roots: Vec<u32>,
+        values: &[f64],
+    ) -> Self {
+        assert_eq!(values.len(), nodes.len() * n_classes, "K values per node");
+        let (proba, label) = leaf_tables(values, n_classes, leaf_probability);
+        let takes_missing = nodes.iter().any(|n| n.missing_left);
+        Self {
+            combination,
+            n_classes,
+            walker: Walker {
+                fast: CompactTrees::from_tree_nodes(&nodes, &roots),
+                nodes,
+                roots,
+                takes_missing,
+            },
             proba,
             label,
         }
@@ -281,12 +377,13 @@ impl Classify for TreeClassifier {
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
         if labels.len() >= PARALLEL_MIN_ROWS {
             use rayon::prelude::*;
+            let chunk = parallel_chunk_rows(labels.len(), n_features, 4);
             let chunks = rows
-                .par_chunks(PARALLEL_CHUNK_ROWS * n_features)
-                .zip(labels.par_chunks_mut(PARALLEL_CHUNK_ROWS));
+                .par_chunks(chunk * n_features)
+                .zip(labels.par_chunks_mut(chunk));
             match proba {
                 Some(proba) => chunks
-                    .zip(proba.par_chunks_mut(PARALLEL_CHUNK_ROWS * self.n_classes))
+                    .zip(proba.par_chunks_mut(chunk * self.n_classes))
                     .for_each(|((rows, labels), proba)| {
                         self.classify_on_this_thread(rows, n_features, labels, Some(proba))
                     }),
@@ -303,7 +400,8 @@ impl Classify for TreeClassifier {
 impl TreeClassifier {
     /// A tree: the leaf's class and probabilities. A forest (`ForestClassifier`):
     /// `acc = 0; acc += p_t` tree by tree, `proba = acc / n_estimators`, the class its
-    /// first maximum.
+    /// first maximum. The compact kernels; the reference walk if the model has no compact
+    /// layout.
     pub fn classify_on_this_thread(
         &self,
         rows: &[f64],
@@ -311,41 +409,85 @@ impl TreeClassifier {
         labels: &mut [u32],
         mut proba: Option<&mut [f64]>,
     ) {
+        let Some(fast) = &self.walker.fast else {
+            return self.classify_reference_into(rows, n_features, labels, proba);
+        };
         let k = self.n_classes;
-        match self.combination {
-            Combination::SingleTree => self.walker.for_each_row(rows, n_features, |r, row| {
-                let i = self.walker.first_leaf(row);
-                labels[r] = self.label[i];
-                if let Some(out) = proba.as_deref_mut() {
-                    out[r * k..(r + 1) * k].copy_from_slice(self.leaf_proba(i));
-                }
-            }),
-            Combination::Average => {
-                let n = self.n_trees() as f64;
-                let mut acc = vec![0.0f64; self.walker.block_rows.min(labels.len()) * k];
-                self.walker
-                    .for_each_block(rows, n_features, |first, block32| {
-                        let m = block32.len() / n_features;
-                        let acc = &mut acc[..m * k];
-                        acc.fill(0.0);
-                        self.walker.tree_by_tree(block32, n_features, |r, i| {
-                            for (a, p) in acc[r * k..(r + 1) * k].iter_mut().zip(self.leaf_proba(i))
-                            {
-                                *a += p;
-                            }
-                        });
-                        for a in acc.iter_mut() {
-                            *a /= n;
-                        }
-                        for (r, p) in acc.chunks_exact(k).enumerate() {
-                            labels[first + r] = argmax(p) as u32;
-                        }
-                        if let Some(out) = proba.as_deref_mut() {
-                            out[first * k..(first + m) * k].copy_from_slice(acc);
+        let leaf_nodes = fast.leaf_nodes();
+        let n = self.n_trees() as f64;
+        let mut acc = vec![0.0f64; rows_per_block(labels.len(), n_features, 4) * k];
+        for_each_block32(rows, n_features, |first, m, block32| {
+            let labels = &mut labels[first..first + m];
+            match self.combination {
+                Combination::SingleTree => fast.for_each_leaf(block32, n_features, |r, _, id| {
+                    let i = leaf_nodes[id as usize] as usize;
+                    labels[r] = self.label[i];
+                    if let Some(out) = proba.as_deref_mut() {
+                        let at = (first + r) * k;
+                        out[at..at + k].copy_from_slice(self.leaf_proba(i));
+                    }
+                }),
+                Combination::Average => {
+                    let acc = &mut acc[..m * k];
+                    acc.fill(0.0);
+                    fast.for_each_leaf(block32, n_features, |r, _, id| {
+                        let p = self.leaf_proba(leaf_nodes[id as usize] as usize);
+                        for (a, p) in acc[r * k..(r + 1) * k].iter_mut().zip(p) {
+                            *a += p;
                         }
                     });
+                    for a in acc.iter_mut() {
+                        *a /= n;
+                    }
+                    for (label, p) in labels.iter_mut().zip(acc.chunks_exact(k)) {
+                        *label = argmax(p) as u32;
+                    }
+                    if let Some(out) = proba.as_deref_mut() {
+                        out[first * k..(first + m) * k].copy_from_slice(acc);
+                    }
+                }
             }
-        }
+        });
+    }
+
+    /// The reference evaluator: each row cast to float32, its trees walked node by node in
+    /// order (`leaf_index`), the leaves combined as `classify_on_this_thread` says.
+    pub fn classify_reference_into(
+        &self,
+        rows: &[f64],
+        n_features: usize,
+        labels: &mut [u32],
+        mut proba: Option<&mut [f64]>,
+    ) {
+        let k = self.n_classes;
+        let n = self.n_trees() as f64;
+        let mut acc = vec![0.0f64; k];
+        self.walker.for_each_row(rows, n_features, |r, row| {
+            let p = match self.combination {
+                Combination::SingleTree => {
+                    let i = self.walker.first_leaf(row);
+                    labels[r] = self.label[i];
+                    self.leaf_proba(i)
+                }
+                Combination::Average => {
+                    acc.fill(0.0);
+                    for &root in &self.walker.roots {
+                        let p = self.leaf_proba(leaf_index(&self.walker.nodes, root, row));
+                        for (a, p) in acc.iter_mut().zip(p) {
+                            *a += p;
+                        }
+                    }
+                    for a in acc.iter_mut() {
+                        *a /= n;
+                    }
+                    labels[r] = argmax(&acc) as u32;
+                    &acc[..]
+                }
+            };
+            if let Some(out) = proba.as_deref_mut() {
+                out[r * k..(r + 1) * k].copy_from_slice(p);
+            }
+        });
     }
 }
 
@@ -353,10 +495,11 @@ impl TreeClassifier {
 mod tests {
     use super::*;
 
-    /// A zoo forest evaluated row by row and tree by tree in blocks: the same bits.
+    /// Zoo forests and trees through the compact kernels and the reference walk: the same
+    /// bits, for batches of every length around the lanes and blocks.
     #[cfg(all(feature = "std", not(target_family = "wasm")))]
     #[test]
-    fn blocks_of_rows_tree_by_tree_give_the_row_by_row_bits() {
+    fn the_compact_kernels_give_the_reference_bits_on_zoo_models() {
         use model_format::{ModelFile, ValidEstimator};
         let zoo = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -366,9 +509,9 @@ mod tests {
             let bytes = std::fs::read(alloc::format!("{zoo}{name}.model.json")).unwrap();
             ModelFile::parse(&bytes).unwrap().estimator
         };
-        // 700 rows: every 13th value NaN, some huge, the rest in [-5, 5).
-        let rows = |width: usize| -> Vec<f64> {
-            (0..700 * width)
+        // Every 13th value NaN, some huge, the rest in [-5, 5).
+        let rows = |n: usize, width: usize| -> Vec<f64> {
+            (0..n * width)
                 .map(|i| match i % 13 {
                     0 => f64::NAN,
                     5 => 1e30,
@@ -376,39 +519,44 @@ mod tests {
                 })
                 .collect()
         };
-        let ValidEstimator::TreeRegressor(valid) = load("random_forest_regressor_nan") else {
-            panic!("a forest regressor")
-        };
-        let by_row = TreeRegressor::from_valid(valid);
-        assert_eq!(
-            by_row.walker.block_rows, 1,
-            "a small forest walks row by row"
-        );
-        let mut by_block = by_row.clone();
-        by_block.walker.block_rows = BLOCK_ROWS;
-        let (mut a, mut b) = (vec![0.0; 700], vec![0.0; 700]);
-        by_row.predict_on_this_thread(&rows(10), 10, &mut a);
-        by_block.predict_on_this_thread(&rows(10), 10, &mut b);
-        assert_eq!(
-            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
-        let ValidEstimator::TreeClassifier(valid) = load("random_forest_classifier_nan") else {
-            panic!("a forest classifier")
-        };
-        let by_row = TreeClassifier::from_valid(valid);
-        let mut by_block = by_row.clone();
-        by_block.walker.block_rows = BLOCK_ROWS;
-        let k = by_row.n_classes;
-        let (mut la, mut lb) = (vec![0; 700], vec![0; 700]);
-        let (mut pa, mut pb) = (vec![0.0; 700 * k], vec![0.0; 700 * k]);
-        by_row.classify_on_this_thread(&rows(30), 30, &mut la, Some(&mut pa));
-        by_block.classify_on_this_thread(&rows(30), 30, &mut lb, Some(&mut pb));
-        assert_eq!(la, lb);
-        assert_eq!(
-            pa.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            pb.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
+        let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for name in ["random_forest_regressor_nan", "decision_tree_regressor_nan"] {
+            let ValidEstimator::TreeRegressor(valid) = load(name) else {
+                panic!("{name}: a tree regressor")
+            };
+            let model = TreeRegressor::from_valid(valid);
+            assert!(model.walker.fast.is_some());
+            for n in [1, 3, 7, 8, 9, 127, 128, 129, 700] {
+                let (mut a, mut b) = (vec![0.0; n], vec![1.0; n]);
+                model.predict_reference_into(&rows(n, 10), 10, &mut a);
+                model.predict_on_this_thread(&rows(n, 10), 10, &mut b);
+                assert_eq!(bits(&a), bits(&b), "{name}, {n} rows");
+            }
+        }
+        for name in [
+            "random_forest_classifier_nan",
+            "decision_tree_classifier_nan",
+        ] {
+            let ValidEstimator::TreeClassifier(valid) = load(name) else {
+                panic!("{name}: a tree classifier")
+            };
+            let model = TreeClassifier::from_valid(valid);
+            let (k, w) = (
+                model.n_classes,
+                model.walker.nodes.iter().map(|n| n.feature).max(),
+            );
+            let w = w.unwrap() as usize + 1;
+            for n in [1, 7, 8, 129, 700] {
+                let (mut la, mut lb) = (vec![0; n], vec![9; n]);
+                let (mut pa, mut pb) = (vec![0.0; n * k], vec![1.0; n * k]);
+                model.classify_reference_into(&rows(n, w), w, &mut la, Some(&mut pa));
+                model.classify_on_this_thread(&rows(n, w), w, &mut lb, Some(&mut pb));
+                assert_eq!(la, lb, "{name}, {n} rows");
+                assert_eq!(bits(&pa), bits(&pb), "{name}, {n} rows");
+                model.classify_on_this_thread(&rows(n, w), w, &mut lb, None);
+                assert_eq!(la, lb, "{name}, {n} rows, no probabilities");
+            }
+        }
     }
 
     #[test]

@@ -3,17 +3,19 @@
 //! it widened back to float64 against a float64 threshold, and the prediction starts at
 //! `init` and adds `learning_rate * leaf` tree by tree, in float64, in tree order.
 //!
-//! Two evaluators give those bits: the reference (`ReferenceEvaluator`, a plain node walk
+//! Three evaluators give those bits: the reference (`ReferenceEvaluator`, a plain node walk
 //! that reads like the definition) and the fast one (`FastForest`, its kernels in
-//! `kernels`), used whenever the trees fit the padded layout (depth <= 3); property tests
-//! hold them equal. A regressor carries at least one of them (`Evaluators`): the browser
+//! `kernels`), used whenever the trees fit the padded layout (depth <= 3); deeper trees take
+//! the compact layout's kernels (`deep::DeepForest`). Property tests hold them all equal. A regressor carries at least one of them (`Evaluators`): the browser
 //! build embeds only the fast layout, a model of deeper trees only the node table.
 //! The file type, validation and layouts are `model_format::gradient_boosting`.
 
+pub mod deep;
 pub mod kernels;
 
 use alloc::vec::Vec;
 
+pub use deep::DeepForest;
 pub use kernels::{FastForest, Kernel};
 use model_format::gradient_boosting::padded::PaddedForest;
 pub use model_format::gradient_boosting::NodeTable;
@@ -41,6 +43,8 @@ pub struct GradientBoostingRegressor {
     init: f64,
     learning_rate: f64,
     evaluators: Evaluators,
+    /// The compact layout's evaluator, for trees too deep for the padded layout.
+    deep: Option<DeepForest>,
 }
 
 impl GradientBoostingRegressor {
@@ -62,7 +66,15 @@ impl GradientBoostingRegressor {
                 reference: trees,
                 fast: FastForest::new(layout),
             },
-            None => Evaluators::Reference(trees),
+            None => {
+                let deep = DeepForest::build(init, learning_rate, trees.nodes(), trees.roots());
+                return Self {
+                    init,
+                    learning_rate,
+                    evaluators: Evaluators::Reference(trees),
+                    deep,
+                };
+            }
         };
         Self::from_static(init, learning_rate, evaluators)
     }
@@ -73,6 +85,7 @@ impl GradientBoostingRegressor {
             init,
             learning_rate,
             evaluators,
+            deep: None,
         }
     }
 
@@ -122,11 +135,21 @@ impl GradientBoostingRegressor {
         }
     }
 
+    /// The compact layout's evaluator, if the trees are too deep for the padded one.
+    pub fn deep(&self) -> Option<&DeepForest> {
+        self.deep.as_ref()
+    }
+
     /// The prediction for one scaled row.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
-        match &self.evaluators {
-            Evaluators::Fast(fast) | Evaluators::Both { fast, .. } => fast.predict_row(row),
-            Evaluators::Reference(trees) => self.reference_over(trees).predict_row(row),
+        match (&self.evaluators, &self.deep) {
+            (Evaluators::Fast(fast) | Evaluators::Both { fast, .. }, _) => fast.predict_row(row),
+            (_, Some(deep)) => {
+                let mut y = [0.0];
+                deep.predict_into(row, row.len(), &mut y);
+                y[0]
+            }
+            (Evaluators::Reference(trees), None) => self.reference_over(trees).predict_row(row),
         }
     }
 
@@ -136,9 +159,12 @@ impl GradientBoostingRegressor {
             Evaluators::Fast(fast) | Evaluators::Both { fast, .. } => {
                 fast.predict_into(rows, n_features, out)
             }
-            Evaluators::Reference(trees) => self
-                .reference_over(trees)
-                .predict_into(rows, n_features, out),
+            Evaluators::Reference(trees) => match &self.deep {
+                Some(deep) => predict_deep(deep, rows, n_features, out),
+                None => self
+                    .reference_over(trees)
+                    .predict_into(rows, n_features, out),
+            },
         }
     }
 
@@ -149,6 +175,20 @@ impl GradientBoostingRegressor {
             trees,
         }
     }
+}
+
+/// The deep evaluator over a batch, on all cores when it is large (feature `parallel`).
+fn predict_deep(deep: &DeepForest, rows: &[f64], n_features: usize, out: &mut [f64]) {
+    #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
+    if out.len() >= kernels::PARALLEL_MIN_ROWS {
+        use rayon::prelude::*;
+        let chunk = crate::estimator::trees::parallel_chunk_rows(out.len(), n_features, 4);
+        rows.par_chunks(chunk * n_features)
+            .zip(out.par_chunks_mut(chunk))
+            .for_each(|(rows, out)| deep.predict_into(rows, n_features, out));
+        return;
+    }
+    deep.predict_into(rows, n_features, out)
 }
 
 impl Predict for GradientBoostingRegressor {
