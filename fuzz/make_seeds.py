@@ -92,6 +92,8 @@ for p in golden[:20]:
             put("grpc_infer", field(1, "boston") + field(5, tensor("input-0", "FP64", [len(rows), 6]))
                 + field(7, struct.pack("<%dd" % len(flat), *flat)))
 
+# Parquet seeds need pyarrow: tools/parquet_fixture/make_seeds.py writes them.
+
 model = open(os.path.join(root, "model_data", "boston_housing.model.json"), "rb").read()
 put("model_bytes", model)
 for sub in sorted(os.listdir(os.path.join(root, "model_data", "zoo"))) if os.path.isdir(os.path.join(root, "model_data", "zoo")) else []:

@@ -388,3 +388,24 @@ fn a_missing_or_mistyped_column_or_a_corrupt_file_exits_2_with_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+/// Found by the `parquet_batch` fuzz target (RELIABILITY.md): a column chunk at a negative
+/// offset made the `parquet` crate panic (`byte_range`'s assertion), exit 101 and a
+/// backtrace. A damaged file is one line and exit 2, from a file and from stdin.
+#[test]
+fn a_column_chunk_outside_the_file_is_one_line_not_a_panic() {
+    let damaged = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz_negative_chunk_offset.parquet"
+    );
+    assert_one_line_error(
+        &host(&[damaged]),
+        "row group 0: column \"TAX\" at offset -215 with 102 bytes, outside the file's 1485 bytes",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_host"))
+        .args(["predict", "--input-format", "parquet", "-"])
+        .stdin(File::open(damaged).unwrap())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, "the file's metadata is damaged");
+}

@@ -259,6 +259,20 @@ pub fn predict_output_text(
     }
 }
 
+/// What `host predict` prints for the bytes of a Parquet file, or the one-line error it
+/// exits with: the `parquet_batch` fuzz target's entry (the reader on hostile files).
+pub fn predict_parquet_text(
+    model: &Model,
+    scaling: Scaling,
+    bytes: Vec<u8>,
+) -> Result<String, String> {
+    let mut sink = TextSink::new(model, Vec::new());
+    parquet_io::ParquetSource::open(model, bytes::Bytes::from(bytes))
+        .and_then(|mut source| score_rows(model, scaling, Output::Predict, &mut source, &mut sink))
+        .map(|_| String::from_utf8(sink.out).expect("predictions print as UTF-8"))
+        .map_err(|e| e.to_string())
+}
+
 /// Reads from `reader` until `buf` holds `want` more bytes or the input ends; true at the end.
 fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, BatchError> {
     let before = buf.len();

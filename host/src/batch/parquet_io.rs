@@ -12,6 +12,7 @@ use std::sync::Arc;
 use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::ColumnReader;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::metadata::ParquetMetaData;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
@@ -122,7 +123,9 @@ pub struct ParquetSource<R: ChunkReader + 'static> {
 
 impl<R: ChunkReader + 'static> ParquetSource<R> {
     pub fn open(model: &Model, input: R) -> Result<Self, BatchError> {
+        let file_len = input.len();
         let reader = SerializedFileReader::new(input).map_err(parquet_error)?;
+        check_chunks(reader.metadata(), file_len)?;
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let names: Vec<&str> = schema
             .root_schema()
@@ -157,6 +160,39 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
             left: 0,
         })
     }
+}
+
+/// Refuses metadata the `parquet` crate would panic on or misread: a column chunk whose
+/// offset or size is negative (`ColumnChunkMetaData::byte_range` asserts; found by the
+/// `parquet_batch` fuzz target) or that ends past the file, a negative row count.
+fn check_chunks(metadata: &ParquetMetaData, file_len: u64) -> Result<(), BatchError> {
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        let damaged = |what: String| {
+            BatchError::Parquet(format!(
+                "row group {g}: {what} (the file's metadata is damaged)"
+            ))
+        };
+        if group.num_rows() < 0 {
+            return Err(damaged(format!("a row count of {}", group.num_rows())));
+        }
+        for column in group.columns() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            let len = column.compressed_size();
+            let end = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(len).ok())
+                .and_then(|(start, len)| start.checked_add(len));
+            if end.is_none_or(|end| end > file_len) {
+                return Err(damaged(format!(
+                    "column {} at offset {start} with {len} bytes, outside the file's {file_len} bytes",
+                    column.column_path()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads `n` records of `reader` as float64 into every `width`-th slot of `rows` from
