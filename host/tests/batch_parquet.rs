@@ -409,3 +409,21 @@ fn a_column_chunk_outside_the_file_is_one_line_not_a_panic() {
         .unwrap();
     assert_one_line_error(&out, "the file's metadata is damaged");
 }
+
+/// Found by the `parquet_batch` fuzz target: a dictionary-encoded page without its
+/// dictionary made the `parquet` crate panic (`Decoder for dict should have been set`).
+/// The crate's panics on a damaged file are its error now: one line, exit 2, after the
+/// rows read before it.
+#[test]
+fn a_panic_in_the_parquet_reader_is_one_line_not_a_backtrace() {
+    let damaged = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz_dictionary_page_missing.parquet"
+    );
+    let out = host(&[damaged]);
+    assert_one_line_error(
+        &out,
+        "the file is damaged: the Parquet reader failed (Decoder for dict should have been set)",
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

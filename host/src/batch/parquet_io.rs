@@ -6,8 +6,10 @@
 //! class labels' type), or with `--output predict_proba` one float64 column per class,
 //! named after it, written a row group at a time.
 
+use std::cell::Cell;
 use std::io::Write;
-use std::sync::Arc;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Once};
 
 use parquet::basic::{ConvertedType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::ColumnReader;
@@ -124,7 +126,7 @@ pub struct ParquetSource<R: ChunkReader + 'static> {
 impl<R: ChunkReader + 'static> ParquetSource<R> {
     pub fn open(model: &Model, input: R) -> Result<Self, BatchError> {
         let file_len = input.len();
-        let reader = SerializedFileReader::new(input).map_err(parquet_error)?;
+        let reader = guarded(|| SerializedFileReader::new(input).map_err(parquet_error))?;
         check_chunks(reader.metadata(), file_len)?;
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let names: Vec<&str> = schema
@@ -160,6 +162,43 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
             left: 0,
         })
     }
+}
+
+thread_local! {
+    /// Set while this thread runs the `parquet` crate under `guarded`.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `read` (the `parquet` crate reading the input), turning a panic into an error. The
+/// crate asserts on some damaged files rather than returning an error (the
+/// `parquet_batch` fuzz target found `Decoder for dict should have been set`, a dictionary-
+/// encoded page without a dictionary page), and a damaged file must be one line and exit
+/// 2. The panic hook stays silent for such a panic (it is reported as the error) and
+/// prints every other as before.
+fn guarded<T>(read: impl FnOnce() -> Result<T, BatchError>) -> Result<T, BatchError> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !GUARDED.get() {
+                previous(info);
+            }
+        }));
+    });
+    let outer = GUARDED.replace(true);
+    let result = panic::catch_unwind(AssertUnwindSafe(read));
+    GUARDED.set(outer);
+    result.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string());
+        Err(BatchError::Parquet(format!(
+            "the file is damaged: the Parquet reader failed ({})",
+            why.replace('\n', " ")
+        )))
+    })
 }
 
 /// Refuses metadata the `parquet` crate would panic on or misread: a column chunk whose
@@ -257,6 +296,12 @@ fn read_column(
 
 impl<R: ChunkReader + 'static> Source for ParquetSource<R> {
     fn next_chunk(&mut self) -> Result<Option<ChunkInput>, BatchError> {
+        guarded(|| self.read_chunk())
+    }
+}
+
+impl<R: ChunkReader + 'static> ParquetSource<R> {
+    fn read_chunk(&mut self) -> Result<Option<ChunkInput>, BatchError> {
         while self.left == 0 {
             if self.next_group == self.reader.num_row_groups() {
                 return Ok(None);
