@@ -859,22 +859,28 @@ fn bytes_that_are_not_utf8_get_a_4xx_never_a_panic() {
     assert_still_serving(&server);
 }
 
-#[test]
-fn bodies_that_stop_half_way_get_408_and_a_closed_connection() {
-    let _serial = serial();
-    raise_open_files(4096);
-    let server = Server::start(&["--request-timeout", "2s"]);
-    let figures = Figures::start("200 bodies that stop half-way", &server);
+/// `n` connections that send a head declaring a 1000-byte body, 10 bytes of it, then
+/// nothing.
+fn stalled_bodies(server: &Server, n: usize) -> Vec<TcpStream> {
     let head = "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
-    let sent = Instant::now();
-    let mut conns: Vec<TcpStream> = (0..200)
+    (0..n)
         .map(|_| {
             let mut s = open(server.addr);
             s.write_all(head.as_bytes()).unwrap();
             s.write_all(&SAMPLE.as_bytes()[..10]).unwrap();
             s
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn bodies_that_stop_half_way_get_408_and_a_closed_connection() {
+    let _serial = serial();
+    raise_open_files(4096);
+    let server = Server::start(&["--request-timeout", "2s"]);
+    let figures = Figures::start("200 bodies that stop half-way", &server);
+    let sent = Instant::now();
+    let mut conns = stalled_bodies(&server, 200);
     let good = GoodClient::start(server.addr);
     let mut waited = Vec::new();
     let mut failures = Vec::new();
@@ -912,16 +918,8 @@ fn stalled_bodies_are_cut_at_the_minimum_body_rate_and_slow_honest_ones_are_not(
     // each stalled body would hold its request slot for 30 s.
     let server = Server::start(&[]);
     let figures = Figures::start("200 stalled bodies, the default limits", &server);
-    let head = "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
     let sent = Instant::now();
-    let mut conns: Vec<TcpStream> = (0..200)
-        .map(|_| {
-            let mut s = open(server.addr);
-            s.write_all(head.as_bytes()).unwrap();
-            s.write_all(&SAMPLE.as_bytes()[..10]).unwrap();
-            s
-        })
-        .collect();
+    let mut conns = stalled_bodies(&server, 200);
     // An honest slow client beside them: the sample in 8-byte pieces every 20 ms
     // (about 400 bytes/s, a 6-7 s body), answered as usual.
     let slow = {
