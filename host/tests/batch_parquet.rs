@@ -6,6 +6,7 @@
 mod common;
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -410,12 +411,13 @@ fn a_column_chunk_outside_the_file_is_one_line_not_a_panic() {
     assert_one_line_error(&out, "the file's metadata is damaged");
 }
 
-/// Found by the `parquet_batch` fuzz target: a dictionary-encoded page without its
-/// dictionary made the `parquet` crate panic (`Decoder for dict should have been set`).
-/// The crate's panics on a damaged file are its error now: one line, exit 2, after the
-/// rows read before it.
+/// Found by the `parquet_batch` fuzz target with a dictionary-encoded page without its
+/// dictionary (the `parquet` crate panicked: `Decoder for dict should have been set`); the
+/// page header after it is cut short, and the page check (parquet_pages.rs) reads every
+/// header of a row group's chunks before the crate decodes one, so that is the error now.
+/// The crate's panics are caught all the same (`guarded`, unit-tested in parquet_io.rs).
 #[test]
-fn a_panic_in_the_parquet_reader_is_one_line_not_a_backtrace() {
+fn a_damaged_page_header_is_one_line_not_a_backtrace() {
     let damaged = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/fuzz_dictionary_page_missing.parquet"
@@ -423,7 +425,57 @@ fn a_panic_in_the_parquet_reader_is_one_line_not_a_backtrace() {
     let out = host(&[damaged]);
     assert_one_line_error(
         &out,
-        "the file is damaged: the Parquet reader failed (Decoder for dict should have been set)",
+        "row group 1, column \"LSTAT\": page 2: the page header is damaged (it ends before \
+         its last field) (the file is damaged)",
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// Found by the `parquet_batch` fuzz target: a 4 KB file whose page claims 1.4 GB
+/// uncompressed made the `parquet` crate allocate and zero-fill it (1.39 GB of RSS) before
+/// failing on the data. The page check refuses the claim first: one line, exit 2, and the
+/// process stays small.
+#[test]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also gives its own peak RSS"
+)]
+fn a_page_claiming_gigabytes_is_refused_before_it_is_allocated() {
+    let damaged = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz_page_claims_1_4_gb.parquet"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_host"))
+        .args(["predict", damaged])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    // This child's own peak RSS (wait4), not the test process's other children.
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 2,
+        "{status} {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "row group 0, column \"CHAS\": page 0: the page claims 1396538040 bytes \
+             uncompressed, over the limit of 268435456 bytes a page (the file is damaged)"
+        ),
+        "{stderr}"
+    );
+    let peak_mb = usage.ru_maxrss / 1024;
+    assert!(peak_mb < 100, "peak RSS {peak_mb} MB");
 }

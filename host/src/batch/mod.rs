@@ -17,6 +17,7 @@
 mod csv_chunks;
 mod format;
 mod parquet_io;
+mod parquet_pages;
 mod pipeline;
 
 use std::io::{self, Read, Write};

@@ -16,11 +16,12 @@ use parquet::column::reader::ColumnReader;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::properties::WriterProperties;
-use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::file::reader::{ChunkReader, FileReader, Length, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{ColumnDescriptor, Type};
 use predictor::{columns, Label, LabelKind, Model, PredictError, Predictions};
 
+use super::parquet_pages::check_pages;
 use super::pipeline::{ChunkInput, Source};
 use super::BatchError;
 
@@ -111,9 +112,31 @@ fn kind_of(column: &ColumnDescriptor) -> Result<Kind, PredictError> {
     }
 }
 
+/// The input, shared by the crate's reader and `check_pages`.
+struct Shared<R>(Arc<R>);
+
+impl<R: Length> Length for Shared<R> {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+}
+
+impl<R: ChunkReader> ChunkReader for Shared<R> {
+    type T = R::T;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<R::T> {
+        self.0.get_read(start)
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        self.0.get_bytes(start, length)
+    }
+}
+
 /// The rows of a Parquet file, in model order, a chunk at a time.
 pub struct ParquetSource<R: ChunkReader + 'static> {
-    reader: SerializedFileReader<R>,
+    input: Arc<R>,
+    reader: SerializedFileReader<Shared<R>>,
     /// For each model feature: its leaf column and how it reads.
     columns: Vec<(usize, Kind, i16)>,
     width: usize,
@@ -126,7 +149,9 @@ pub struct ParquetSource<R: ChunkReader + 'static> {
 impl<R: ChunkReader + 'static> ParquetSource<R> {
     pub fn open(model: &Model, input: R) -> Result<Self, BatchError> {
         let file_len = input.len();
-        let reader = guarded(|| SerializedFileReader::new(input).map_err(parquet_error))?;
+        let input = Arc::new(input);
+        let shared = Shared(input.clone());
+        let reader = guarded(|| SerializedFileReader::new(shared).map_err(parquet_error))?;
         check_chunks(reader.metadata(), file_len)?;
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let names: Vec<&str> = schema
@@ -154,6 +179,7 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
             columns.push((leaf, kind_of(&descriptor)?, descriptor.max_def_level()));
         }
         Ok(ParquetSource {
+            input,
             reader,
             width: columns.len(),
             columns,
@@ -306,10 +332,18 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
             if self.next_group == self.reader.num_row_groups() {
                 return Ok(None);
             }
-            let group = self
-                .reader
-                .get_row_group(self.next_group)
-                .map_err(parquet_error)?;
+            let g = self.next_group;
+            let group = self.reader.get_row_group(g).map_err(parquet_error)?;
+            for &(leaf, _, _) in &self.columns {
+                let column = group.metadata().column(leaf);
+                let (range, codec) = (column.byte_range(), column.compression());
+                check_pages(&*self.input, range, codec).map_err(|why| {
+                    BatchError::Parquet(format!(
+                        "row group {g}, column {}: {why} (the file is damaged)",
+                        column.column_path()
+                    ))
+                })?;
+            }
             self.next_group += 1;
             self.left = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
             self.readers = self
@@ -498,5 +532,28 @@ impl<W: Write + Send> super::Sink for ParquetSink<'_, W> {
             writer.finish().map_err(output_error)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic of the crate (a `&str` or a formatted `String`) is the one-line error, and
+    /// the thread is no longer marked as guarded after it.
+    #[test]
+    fn guarded_turns_a_panic_into_one_line() {
+        let err = guarded::<()>(|| panic!("Decoder for dict should have been set")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file is damaged: the Parquet reader failed (Decoder for dict should have been set)"
+        );
+        let err = guarded::<()>(|| panic!("two\nlines {}", 2)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file is damaged: the Parquet reader failed (two lines 2)"
+        );
+        assert!(!GUARDED.get());
+        assert_eq!(guarded(|| Ok(7)).unwrap(), 7);
     }
 }
