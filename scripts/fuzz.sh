@@ -20,7 +20,7 @@ if [ $# -gt 0 ]; then
 fi
 [ "$seconds" -gt 0 ] || usage
 
-all_targets=(payload_decode route_table v2_infer grpc_infer model_bytes model_mutations csv_batch parquet_batch
+all_targets=(payload_decode route_table v2_infer grpc_infer model_bytes model_mutations model_repository csv_batch parquet_batch
     number_grammar kernels_differential)
 targets=("${@:-${all_targets[@]}}")
 for t in "${targets[@]}"; do
