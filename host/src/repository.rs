@@ -731,9 +731,12 @@ fn scan_dir(dir: &Path) -> Result<Scan, String> {
             continue;
         }
         if !valid_name(name) {
+            // Escaped: the name may hold a newline or other control characters, and the
+            // warning is one line of the log or of start-up's error (found by the
+            // `model_repository` fuzz target with a file called "\n.json").
             scan.ignored.push(format!(
                 "{}: a model name may hold letters, digits, '.', '_' and '-' only; not served",
-                path.display()
+                path.display().to_string().escape_debug()
             ));
             continue;
         }

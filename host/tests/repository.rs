@@ -222,6 +222,22 @@ fn a_directory_is_served_model_by_model() {
     );
 }
 
+/// Found by the `model_repository` fuzz target: a file called "\n.json" in the directory
+/// made start-up's error two lines (the last one, `b.json: ...`, without `host: error:`).
+/// The file's name is printed escaped.
+#[test]
+fn a_file_name_with_a_newline_is_refused_in_one_line() {
+    let dir = ModelDir::new("newline-name");
+    dir.put("a\nb.json", &boston_v2());
+    let refused = serve_refuses(&["--model-dir", dir.path()]);
+    assert!(
+        refused.ends_with(
+            "a\\nb.json: a model name may hold letters, digits, '.', '_' and '-' only; not served"
+        ),
+        "{refused}"
+    );
+}
+
 #[test]
 fn the_default_model_is_named_or_the_only_one() {
     let dir = two_models("default");
