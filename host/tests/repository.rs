@@ -238,6 +238,20 @@ fn a_file_name_with_a_newline_is_refused_in_one_line() {
     );
 }
 
+/// Found by the `model_repository` fuzz target (session 7; its input is fuzz/seeds/model_repository/found-newline-in-kind): a model
+/// whose "kind" holds a newline was refused with serde's message, which quotes the value
+/// raw, so start-up's error was two lines. Model errors are one line whatever they quote.
+#[test]
+fn a_model_whose_kind_holds_a_newline_is_refused_in_one_line() {
+    let mut model: serde_json::Value = serde_json::from_slice(&read(BOSTON)).unwrap();
+    model["estimator"]["kind"] = "gradient\nboosting".into();
+    let dir = ModelDir::new("newline-kind");
+    dir.put("odd.json", &serde_json::to_vec(&model).unwrap());
+    let refused = serve_refuses(&["--model-dir", dir.path()]);
+    assert!(refused.contains("odd.json"), "{refused}");
+    assert!(refused.contains("`gradient\\nboosting`"), "{refused}");
+}
+
 #[test]
 fn the_default_model_is_named_or_the_only_one() {
     let dir = two_models("default");
