@@ -412,9 +412,9 @@ fn a_column_chunk_outside_the_file_is_one_line_not_a_panic() {
 }
 
 /// Found by the `parquet_batch` fuzz target with a dictionary-encoded page without its
-/// dictionary (the `parquet` crate panicked: `Decoder for dict should have been set`); the
-/// page header after it is cut short, and the page check (parquet_pages.rs) reads every
-/// header of a row group's chunks before the crate decodes one, so that is the error now.
+/// dictionary (the `parquet` crate panicked: `Decoder for dict should have been set`). The
+/// same mutation typed a footer field as a boolean, and the footer check
+/// (parquet_footer.rs), which reads the footer before the crate does, refuses that first.
 /// The crate's panics are caught all the same (`guarded`, unit-tested in parquet_io.rs).
 #[test]
 fn a_damaged_page_header_is_one_line_not_a_backtrace() {
@@ -425,10 +425,27 @@ fn a_damaged_page_header_is_one_line_not_a_backtrace() {
     let out = host(&[damaged]);
     assert_one_line_error(
         &out,
-        "row group 1, column \"LSTAT\": page 2: the page header is damaged (it ends before \
-         its last field) (the file is damaged)",
+        "the file's footer is damaged: FileMetaData field 4: RowGroup field 1: ColumnChunk \
+         field 3: ColumnMetaData field 10 has wire type bool, the format says i64",
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// Found by the `parquet_batch` fuzz target (session 7): a 3.8 KB footer whose skipped
+/// `path_in_schema` is a list claiming 2^31 booleans, which the `parquet` crate skips as
+/// no bytes each: 2^31 turns of a loop, about 1 s (and minutes for a larger footer). The
+/// footer check refuses the list before the crate reads the footer.
+#[test]
+fn a_footer_list_claiming_2_31_booleans_is_refused_before_the_crate_loops() {
+    let damaged = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz_footer_claims_2_31_booleans.parquet"
+    );
+    assert_one_line_error(
+        &host(&[damaged]),
+        "the file's footer is damaged: FileMetaData field 4: RowGroup field 1: ColumnChunk \
+         field 3: ColumnMetaData field 3: a list of binary holds bool elements",
+    );
 }
 
 /// Found by the `parquet_batch` fuzz target: a 4 KB file whose page claims 1.4 GB

@@ -16,8 +16,10 @@
 
 mod csv_chunks;
 mod format;
+mod parquet_footer;
 mod parquet_io;
 mod parquet_pages;
+mod parquet_thrift;
 mod pipeline;
 
 use std::io::{self, Read, Write};

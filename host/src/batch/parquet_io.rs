@@ -21,6 +21,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{ColumnDescriptor, Type};
 use predictor::{columns, Label, LabelKind, Model, PredictError, Predictions};
 
+use super::parquet_footer::check_footer;
 use super::parquet_pages::check_pages;
 use super::pipeline::{ChunkInput, Source};
 use super::BatchError;
@@ -149,6 +150,8 @@ pub struct ParquetSource<R: ChunkReader + 'static> {
 impl<R: ChunkReader + 'static> ParquetSource<R> {
     pub fn open(model: &Model, input: R) -> Result<Self, BatchError> {
         let file_len = input.len();
+        check_footer(&input)
+            .map_err(|why| BatchError::Parquet(format!("the file's footer is damaged: {why}")))?;
         let input = Arc::new(input);
         let shared = Shared(input.clone());
         let reader = guarded(|| SerializedFileReader::new(shared).map_err(parquet_error))?;

@@ -2,23 +2,23 @@
 //! it. The crate (60.1.0) sizes a page's buffer by the `uncompressed_page_size` its header
 //! claims, before decompressing a byte (snappy and LZ4_RAW even zero-fill it), so a file of
 //! 4 KB claiming 1.4 GB made `host predict` ask for 1.4 GB (found by the `parquet_batch`
-//! fuzz target). This walks the chunk's page headers as the crate will (Thrift compact
-//! protocol: the two sizes are read, every other field skipped, never allocated) and
+//! fuzz target). This walks the chunk's page headers as the crate will (`parquet_thrift.rs`:
+//! the crate reads a known field by its id whatever its wire type, and so does this; the
+//! type and the two sizes are kept, every other field passed over, nothing allocated) and
 //! refuses a page that claims more than its codec can make of its compressed bytes, or
 //! more than `MAX_PAGE_BYTES`, so a page never costs more than about a thousand times its
 //! size in the file.
 
-use std::io::{self, Read};
+use std::io::Read;
 
 use parquet::basic::Compression;
 use parquet::file::reader::ChunkReader;
 
+use super::parquet_thrift::Thrift;
+
 /// The most one page may hold uncompressed. Writers cut pages at about 1 MiB (Arrow,
 /// parquet-mr, pyarrow: 1 MiB data pages and dictionary pages by default).
 pub const MAX_PAGE_BYTES: u64 = 256 << 20;
-
-/// Values nested deeper than this in a page header are damage (the format nests 3).
-const MAX_DEPTH: u32 = 16;
 
 /// `PageType::INDEX_PAGE`, a page the crate skips unread.
 const INDEX_PAGE: i32 = 1;
@@ -50,7 +50,7 @@ pub fn check_pages<R: ChunkReader>(
     let mut page = 0;
     while remaining > 0 {
         let read = input.get_read(offset).map_err(|e| e.to_string())?;
-        let mut header = Header {
+        let mut header = Thrift {
             bytes: read.take(remaining),
             read: 0,
             limit: remaining,
@@ -95,33 +95,7 @@ pub fn check_pages<R: ChunkReader>(
     Ok(())
 }
 
-/// A page header being read: Thrift compact protocol from `bytes`, `read` of at most
-/// `limit` bytes so far.
-struct Header<R> {
-    bytes: R,
-    read: u64,
-    limit: u64,
-}
-
-/// Thrift compact protocol's element types.
-mod thrift {
-    pub const STOP: u8 = 0;
-    pub const TRUE: u8 = 1;
-    pub const FALSE: u8 = 2;
-    pub const BYTE: u8 = 3;
-    pub const I16: u8 = 4;
-    pub const I32: u8 = 5;
-    pub const I64: u8 = 6;
-    pub const DOUBLE: u8 = 7;
-    pub const BINARY: u8 = 8;
-    pub const LIST: u8 = 9;
-    pub const SET: u8 = 10;
-    pub const MAP: u8 = 11;
-    pub const STRUCT: u8 = 12;
-    pub const UUID: u8 = 13;
-}
-
-impl<R: Read> Header<R> {
+impl<R: Read> Thrift<R> {
     /// The page's type, uncompressed and compressed sizes (fields 1, 2 and 3 of
     /// `PageHeader`, all required).
     fn page_sizes(&mut self) -> Result<(i32, i32, i32), String> {
@@ -147,28 +121,6 @@ impl<R: Read> Header<R> {
         }
     }
 
-    /// Reads a struct's fields to its stop, each by `field(self, id, wire type)`.
-    fn fields(
-        &mut self,
-        mut field: impl FnMut(&mut Self, i16, u8) -> Result<(), String>,
-    ) -> Result<(), String> {
-        let mut id: i16 = 0;
-        loop {
-            let head = self.byte()?;
-            let element = head & 0x0f;
-            if element == thrift::STOP {
-                return Ok(());
-            }
-            id = match head >> 4 {
-                0 => self.zigzag_i16()?,
-                delta => id
-                    .checked_add(i16::from(delta))
-                    .ok_or("a field id overflows")?,
-            };
-            field(self, id, element)?;
-        }
-    }
-
     /// One of the page headers the crate reads field by field: fields 1 to `varints` are
     /// integers (i32 or an enum) and `flags` booleans (no bytes of their own), whatever the
     /// wire says, as the crate reads them; any other field is skipped by its wire type.
@@ -178,120 +130,6 @@ impl<R: Read> Header<R> {
             id if flags.contains(&id) => Ok(()),
             _ => header.skip(element, 1),
         })
-    }
-
-    fn byte(&mut self) -> Result<u8, String> {
-        let mut one = [0u8];
-        match self.bytes.read_exact(&mut one) {
-            Ok(()) => {
-                self.read += 1;
-                Ok(one[0])
-            }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                Err("it ends before its last field".to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        }
-    }
-
-    // Numbers are read as the crate reads them (`parquet_thrift.rs`): a varint of any
-    // length, shifts wrapping, and an i32 or i16 the low bits of the zigzag value, so the
-    // sizes checked are the sizes the crate will use.
-    fn varint(&mut self) -> Result<u64, String> {
-        let (mut value, mut shift) = (0u64, 0u32);
-        loop {
-            let byte = self.byte()?;
-            value |= u64::from(byte & 0x7f).wrapping_shl(shift);
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift = shift.wrapping_add(7);
-        }
-    }
-
-    fn zigzag(&mut self) -> Result<i64, String> {
-        let n = self.varint()?;
-        Ok((n >> 1) as i64 ^ -((n & 1) as i64))
-    }
-
-    fn zigzag_i32(&mut self) -> Result<i32, String> {
-        Ok(self.zigzag()? as i32)
-    }
-
-    fn zigzag_i16(&mut self) -> Result<i16, String> {
-        Ok(self.zigzag()? as i16)
-    }
-
-    /// Passes over `n` bytes without keeping them.
-    fn pass(&mut self, n: u64) -> Result<(), String> {
-        let passed =
-            io::copy(&mut (&mut self.bytes).take(n), &mut io::sink()).map_err(|e| e.to_string())?;
-        self.read += passed;
-        if passed < n {
-            return Err("it ends inside a field".to_string());
-        }
-        Ok(())
-    }
-
-    /// Passes over one value of type `element`, as the crate's `skip` does (a boolean is no
-    /// bytes, in a list too). A list, set or map may not claim more elements than bytes
-    /// are left (each takes one by the protocol): the crate would loop over a claimed
-    /// 2^31 zero-byte booleans.
-    fn skip(&mut self, element: u8, depth: u32) -> Result<(), String> {
-        let nests = matches!(
-            element,
-            thrift::LIST | thrift::SET | thrift::MAP | thrift::STRUCT
-        );
-        if nests && depth == MAX_DEPTH {
-            return Err(format!("values nest deeper than {MAX_DEPTH}"));
-        }
-        match element {
-            thrift::TRUE | thrift::FALSE => Ok(()),
-            thrift::BYTE => self.pass(1),
-            thrift::I16 | thrift::I32 | thrift::I64 => self.varint().map(drop),
-            thrift::DOUBLE => self.pass(8),
-            thrift::UUID => self.pass(16),
-            thrift::BINARY => {
-                let len = self.varint()?;
-                self.pass(len)
-            }
-            thrift::LIST | thrift::SET => {
-                let head = self.byte()?;
-                let len = match head >> 4 {
-                    15 => self.varint()?,
-                    short => u64::from(short),
-                };
-                self.count_fits(len)?;
-                for _ in 0..len {
-                    self.skip(head & 0x0f, depth + 1)?;
-                }
-                Ok(())
-            }
-            thrift::MAP => {
-                let len = self.varint()?;
-                self.count_fits(len)?;
-                if len > 0 {
-                    let types = self.byte()?;
-                    for _ in 0..len {
-                        self.skip(types >> 4, depth + 1)?;
-                        self.skip(types & 0x0f, depth + 1)?;
-                    }
-                }
-                Ok(())
-            }
-            thrift::STRUCT => self.fields(|header, _, element| header.skip(element, depth + 1)),
-            other => Err(format!("an unknown field type {other}")),
-        }
-    }
-
-    fn count_fits(&self, len: u64) -> Result<(), String> {
-        if len > self.limit - self.read {
-            return Err(format!(
-                "a collection claims {len} elements in {} bytes",
-                self.limit - self.read
-            ));
-        }
-        Ok(())
     }
 }
 
