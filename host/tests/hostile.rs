@@ -1217,3 +1217,143 @@ fn an_8_mib_body_without_expect_continue_reads_its_413() {
     figures.finish(&good, &outcome);
     assert_still_serving(&server);
 }
+
+/// How the gRPC calls of `connections` HTTP/2 connections x `streams` streams, each of
+/// which sends the start of a message and stalls, ended: with a gRPC status (by code),
+/// reset, or still open after 15 s.
+fn stall_grpc_calls(addr: SocketAddr, connections: usize, streams: usize) -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let mut calls = Vec::new();
+        let mut senders = Vec::new();
+        for _ in 0..connections {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (mut client, connection) = h2::client::handshake(tcp).await.unwrap();
+            tokio::spawn(connection);
+            for _ in 0..streams {
+                client = client.ready().await.unwrap();
+                let request = http::Request::post(format!(
+                    "http://{addr}/inference.GRPCInferenceService/ModelInfer"
+                ))
+                .header("content-type", "application/grpc")
+                .header("te", "trailers")
+                .body(())
+                .unwrap();
+                let (response, mut body) = client.send_request(request, false).unwrap();
+                // A message that claims 1,000,000 bytes (under --max-body-bytes), and the
+                // first 60,000 of them: within the stream's initial window, then nothing.
+                let mut start = vec![0u8];
+                start.extend(1_000_000u32.to_be_bytes());
+                start.resize(60_005, 7);
+                body.send_data(start.into(), false).unwrap();
+                senders.push(body);
+                calls.push(tokio::spawn(async move {
+                    match response.await {
+                        Ok(response) => {
+                            let code = response
+                                .headers()
+                                .get("grpc-status")
+                                .map(|v| v.to_str().unwrap_or("?").to_string());
+                            let mut body = response.into_body();
+                            let trailers = body.trailers().await.ok().flatten();
+                            let code = code.or_else(|| {
+                                trailers?
+                                    .get("grpc-status")?
+                                    .to_str()
+                                    .ok()
+                                    .map(String::from)
+                            });
+                            format!("grpc-status {}", code.unwrap_or_default())
+                        }
+                        Err(e) => format!("reset: {e}"),
+                    }
+                }));
+            }
+        }
+        let mut outcomes = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        for call in calls {
+            let outcome = tokio::time::timeout_at(deadline, call).await;
+            outcomes.push(match outcome {
+                Ok(joined) => joined.unwrap(),
+                Err(_) => "still open after 15 s".to_string(),
+            });
+        }
+        drop(senders);
+        outcomes
+    })
+}
+
+/// Counts of each distinct entry of `outcomes`.
+fn tally(outcomes: &[String]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for o in outcomes {
+        match counts.iter_mut().find(|(k, _)| k == o) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((o.clone(), 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn grpc_calls_that_stall_mid_message_hold_a_slot_and_end_at_the_request_timeout() {
+    let _serial = serial();
+    let server = Server::start(&[
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--request-timeout",
+        "2s",
+        "--max-concurrency",
+        "1000",
+    ]);
+    let grpc = server.grpc_addr();
+    let figures = Figures::start("800 gRPC calls stalled mid-message", &server);
+    let good = GoodClient::start(server.addr);
+    let sent = Instant::now();
+    let outcomes = stall_grpc_calls(grpc, 8, 100);
+    let waited = sent.elapsed();
+    let good = good.finish();
+    let summary = tally(&outcomes);
+    // Each holds one of the 1,000 slots while tonic waits for its message, and is ended
+    // with DEADLINE_EXCEEDED (4) at the request timeout; the good client has the rest.
+    assert!(outcomes.iter().all(|o| o == "grpc-status 4"), "{summary}");
+    figures.finish(
+        &good,
+        &format!(
+            "{summary}; the last {:.1} s after sending",
+            waited.as_secs_f64()
+        ),
+    );
+    assert_still_serving(&server);
+}
+
+#[test]
+fn grpc_calls_past_the_slots_are_refused_unavailable_before_their_message_is_read() {
+    let _serial = serial();
+    let server = Server::start(&[
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--request-timeout",
+        "1s",
+        "--max-concurrency",
+        "10",
+    ]);
+    let outcomes = stall_grpc_calls(server.grpc_addr(), 1, 25);
+    let count = |code: &str| outcomes.iter().filter(|o| *o == code).count();
+    assert_eq!(
+        (count("grpc-status 4"), count("grpc-status 14")),
+        (10, 15),
+        "{}",
+        tally(&outcomes)
+    );
+    assert_still_serving(&server);
+}

@@ -5,6 +5,7 @@
 //! `status`), over both.
 //!
 //! `proto` is generated from host/proto/grpc_predict_v2.proto by host/build.rs,
+//! `slots` takes a call's concurrency slot and reads its message before tonic does,
 //! `service` answers the RPCs, `tensors` reads and writes infer messages through the
 //! core's V2 tensor API, and `serve` runs tonic's server until the shutdown that
 //! also stops HTTP (serve.rs), then lets the calls in flight finish.
@@ -21,6 +22,7 @@ use tonic::{Code, Status};
 use crate::app::AppState;
 
 mod service;
+mod slots;
 pub mod tensors;
 
 /// The generated messages, server trait and client of `inference.GRPCInferenceService`.
@@ -34,6 +36,10 @@ pub use service::InferenceService;
 /// The service's full name, as in a gRPC path (`/inference.GRPCInferenceService/ModelInfer`).
 pub const SERVICE: &str = "inference.GRPCInferenceService";
 
+/// The HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS;
+/// nginx's default is 128, hyper's 200, tonic's none): more wait in the client.
+const MAX_STREAMS_PER_CONNECTION: u32 = 128;
+
 /// Serves gRPC on `listener` until `stop` resolves; then closes the listener, tells every
 /// connection to finish (HTTP/2 GOAWAY) and returns once the calls in flight are answered.
 /// The caller bounds that wait (the drain timeout).
@@ -43,6 +49,9 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
     let max_message = state.config.max_body_bytes;
+    let slots = slots::Slots {
+        state: state.clone(),
+    };
     let service = proto::grpc_inference_service_server::GrpcInferenceServiceServer::new(
         InferenceService::new(state),
     )
@@ -53,6 +62,8 @@ pub async fn serve(
     .send_compressed(CompressionEncoding::Deflate);
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .layer(slots)
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, stop)
         .await

@@ -1,12 +1,12 @@
 //! The RPCs of `inference.GRPCInferenceService`, each answered from what its HTTP V2
 //! route answers: health from the server's readiness, metadata from the core's V2
 //! documents, inference through the core's tensor checks. Every call is counted and
-//! logged by method and code; all but the two health checks take one of the server's
-//! concurrency slots (UNAVAILABLE when full) and are bounded by the request timeout.
+//! logged by method and code. The slots and the request timeout are taken before the
+//! message is read, by `slots.rs`.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use predictor::{v2, ServiceOptions};
 use serde_json::Value;
@@ -36,57 +36,62 @@ impl InferenceService {
         Self { state }
     }
 
-    /// Runs one call: takes a concurrency slot and bounds it by the request timeout
-    /// unless `exempt`, then counts and logs it. `work` answers the message, the number
+    /// Runs one call, then counts and logs it. `work` answers the message, the number
     /// of rows it predicted and the model that predicted them (its metric label).
     async fn call<T>(
         &self,
         method: &'static str,
-        exempt: bool,
         work: impl Future<Output = Result<(T, usize, &'static str), Status>>,
     ) -> Result<Response<T>, Status> {
         let start = Instant::now();
-        let result = if exempt {
-            work.await
-        } else {
-            self.limited(work).await
-        };
-        let elapsed = start.elapsed();
+        let result = work.await;
         let (code, rows, model) = match &result {
             Ok((_, rows, model)) => (tonic::Code::Ok, *rows, *model),
             Err(status) => (status.code(), 0, ""),
         };
-        let code = code_name(code);
-        self.state.observer.record_grpc(
-            method,
-            code,
-            (INFER_ROUTE, model),
-            rows,
-            elapsed.as_secs_f64(),
-        );
-        tracing::info!(
-            target: "host::access",
-            rpc = method,
-            code,
-            latency_us = elapsed.as_micros() as u64,
-            rows,
-            "grpc call"
-        );
+        record(&self.state, method, code, rows, model, start.elapsed());
         result.map(|(message, _, _)| Response::new(message))
     }
+}
 
-    async fn limited<T>(&self, work: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
-        let _permit = self.state.try_permit().map_err(Status::unavailable)?;
-        let timeout = self.state.config.request_timeout;
-        tokio::time::timeout(timeout, work)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Status::deadline_exceeded(format!(
-                    "request not completed within {}",
-                    humantime::format_duration(timeout)
-                )))
-            })
-    }
+/// The service's methods, as in a call's path.
+pub(super) const METHODS: [&str; 6] = [
+    "ServerLive",
+    "ServerReady",
+    "ModelReady",
+    "ServerMetadata",
+    "ModelMetadata",
+    "ModelInfer",
+];
+
+/// The methods that take no concurrency slot, as their HTTP routes take none.
+pub(super) const HEALTH_METHODS: [&str; 2] = ["ServerLive", "ServerReady"];
+
+/// Counts and logs one call of `method` that ended with `code`.
+pub(super) fn record(
+    state: &AppState,
+    method: &'static str,
+    code: tonic::Code,
+    rows: usize,
+    model: &'static str,
+    elapsed: Duration,
+) {
+    let code = code_name(code);
+    state.observer.record_grpc(
+        method,
+        code,
+        (INFER_ROUTE, model),
+        rows,
+        elapsed.as_secs_f64(),
+    );
+    tracing::info!(
+        target: "host::access",
+        rpc = method,
+        code,
+        latency_us = elapsed.as_micros() as u64,
+        rows,
+        "grpc call"
+    );
 }
 
 #[tonic::async_trait]
@@ -95,7 +100,7 @@ impl GrpcInferenceService for InferenceService {
         &self,
         _request: Request<ServerLiveRequest>,
     ) -> Result<Response<ServerLiveResponse>, Status> {
-        self.call("ServerLive", true, async {
+        self.call("ServerLive", async {
             Ok((ServerLiveResponse { live: true }, 0, ""))
         })
         .await
@@ -105,7 +110,7 @@ impl GrpcInferenceService for InferenceService {
         &self,
         _request: Request<ServerReadyRequest>,
     ) -> Result<Response<ServerReadyResponse>, Status> {
-        self.call("ServerReady", true, async {
+        self.call("ServerReady", async {
             let ready = self.state.is_ready();
             Ok((ServerReadyResponse { ready }, 0, ""))
         })
@@ -117,7 +122,7 @@ impl GrpcInferenceService for InferenceService {
         request: Request<ModelReadyRequest>,
     ) -> Result<Response<ModelReadyResponse>, Status> {
         let request = request.into_inner();
-        self.call("ModelReady", false, async {
+        self.call("ModelReady", async {
             model_named(&self.state, &request.name, &request.version)?;
             let ready = self.state.is_ready();
             Ok((ModelReadyResponse { ready }, 0, ""))
@@ -129,10 +134,8 @@ impl GrpcInferenceService for InferenceService {
         &self,
         _request: Request<ServerMetadataRequest>,
     ) -> Result<Response<ServerMetadataResponse>, Status> {
-        self.call("ServerMetadata", false, async {
-            Ok((server_metadata()?, 0, ""))
-        })
-        .await
+        self.call("ServerMetadata", async { Ok((server_metadata()?, 0, "")) })
+            .await
     }
 
     async fn model_metadata(
@@ -140,7 +143,7 @@ impl GrpcInferenceService for InferenceService {
         request: Request<ModelMetadataRequest>,
     ) -> Result<Response<ModelMetadataResponse>, Status> {
         let request = request.into_inner();
-        self.call("ModelMetadata", false, async {
+        self.call("ModelMetadata", async {
             let (_, model) = model_named(&self.state, &request.name, &request.version)?;
             Ok((model_metadata(&model)?, 0, ""))
         })
@@ -152,7 +155,7 @@ impl GrpcInferenceService for InferenceService {
         request: Request<ModelInferRequest>,
     ) -> Result<Response<ModelInferResponse>, Status> {
         let call = request.into_inner();
-        self.call("ModelInfer", false, async {
+        self.call("ModelInfer", async {
             let (label, model) = model_named(&self.state, &call.model_name, &call.model_version)?;
             let options = ServiceOptions {
                 ready: self.state.is_ready(),
