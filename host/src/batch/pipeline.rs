@@ -245,10 +245,11 @@ pub fn run(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Scored)>();
     std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let (job_rx, stop) = (&job_rx, &stop);
-            scope.spawn(move || {
+            handles.push(scope.spawn(move || {
                 let mut scratch = Vec::new();
                 loop {
                     let job = job_rx.lock().map(|rx| rx.recv());
@@ -275,7 +276,7 @@ pub fn run(
                         break;
                     }
                 }
-            });
+            }));
         }
         drop(done_tx);
         let result = (|| {
@@ -311,6 +312,16 @@ pub fn run(
             stop.store(true, Ordering::Relaxed);
         }
         drop(job_tx);
+        // Joined here, not left to the scope: the scope returns once each worker's closure
+        // has returned, while its thread may still be running its thread-locals'
+        // destructors; a join waits for the thread itself. Under AddressSanitizer one such
+        // thread's destructor list (32 bytes, `__cxa_thread_atexit_impl`) was reported as a
+        // leak after 171,538 `parquet_batch` runs, and did not come back when that input
+        // ran alone.
+        for handle in handles {
+            // A worker's panics are caught in it; a join error would be one anyway.
+            let _ = handle.join();
+        }
         result
     })
 }
