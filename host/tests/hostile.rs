@@ -1357,3 +1357,95 @@ fn grpc_calls_past_the_slots_are_refused_unavailable_before_their_message_is_rea
     );
     assert_still_serving(&server);
 }
+
+/// How a rapid-reset client (CVE-2023-44487) fared: `streams` gRPC calls opened and
+/// reset at once on one HTTP/2 connection, as fast as the connection allows; returns the
+/// calls it got to open and how the connection ended.
+fn rapid_reset(addr: SocketAddr, streams: usize) -> (usize, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut client, connection) = h2::client::handshake(tcp).await.unwrap();
+        let connection = tokio::spawn(connection);
+        let mut opened = 0;
+        let mut ended = "the client stopped".to_string();
+        for _ in 0..streams {
+            client = match client.clone().ready().await {
+                Ok(client) => client,
+                Err(e) => {
+                    ended = format!("refused: {e}");
+                    break;
+                }
+            };
+            let request = http::Request::post(format!(
+                "http://{addr}/inference.GRPCInferenceService/ModelInfer"
+            ))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(())
+            .unwrap();
+            match client.send_request(request, false) {
+                Ok((_, mut body)) => {
+                    body.send_reset(h2::Reason::CANCEL);
+                    opened += 1;
+                }
+                Err(e) => {
+                    ended = format!("refused: {e}");
+                    break;
+                }
+            }
+        }
+        drop(client);
+        if let Ok(Ok(Err(e))) = tokio::time::timeout(Duration::from_secs(5), connection).await {
+            ended = format!("{ended}; connection: {e}");
+        }
+        (opened, ended)
+    })
+}
+
+/// The CPU time (user + system) the process `pid` has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // After the command name's closing parenthesis: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf reads a constant.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// h2 0.4.20 sends GOAWAY for streams reset before the server accepts them (more than 20
+/// pending); hyper accepts each at once, so this client is not cut off: what it costs is
+/// the server's CPU per stream, reported, and nobody else is blocked.
+#[test]
+fn a_rapid_reset_client_blocks_nobody() {
+    let _serial = serial();
+    let server = Server::start(&["--grpc-listen", "127.0.0.1:0"]);
+    let grpc = server.grpc_addr();
+    let cpu_before = cpu_seconds(server.child.id());
+    let figures = Figures::start(
+        "HTTP/2 rapid reset: 100,000 calls opened and reset",
+        &server,
+    );
+    let good = GoodClient::start(server.addr);
+    let sent = Instant::now();
+    let (opened, ended) = rapid_reset(grpc, 100_000);
+    let waited = sent.elapsed();
+    let good = good.finish();
+    let cpu = cpu_seconds(server.child.id()) - cpu_before;
+    figures.finish(
+        &good,
+        &format!(
+            "{opened} opened and reset in {:.1} s, then {ended}; the server's CPU {cpu:.1} s",
+            waited.as_secs_f64()
+        ),
+    );
+    assert_still_serving(&server);
+}
