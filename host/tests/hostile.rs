@@ -1449,3 +1449,104 @@ fn a_rapid_reset_client_blocks_nobody() {
     );
     assert_still_serving(&server);
 }
+
+/// An HTTP/2 frame: its 9-byte header (length, type, flags, stream) and `payload`.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let mut frame = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+    frame.extend([kind, flags]);
+    frame.extend(stream.to_be_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Writes the client preface and an empty SETTINGS frame, then `frame()` until the server
+/// closes the connection or `limit` bytes are sent; the bytes sent and how it ended.
+fn h2_flood(
+    addr: SocketAddr,
+    mut frame: impl FnMut(usize) -> Vec<u8>,
+    limit: usize,
+) -> (usize, String) {
+    let mut stream = open(addr);
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let reader = stream.try_clone().unwrap();
+    // Read (and drop) what the server sends, so that only its choice closes the connection.
+    let drained = std::thread::spawn(move || {
+        let mut reader = reader;
+        let mut buf = [0u8; 16384];
+        let mut total = 0;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        total
+    });
+    let mut sent = 0;
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend(h2_frame(4, 0, 0, &[]));
+    let mut ended = format!("{limit} bytes sent, still open");
+    let mut i = 0;
+    let mut next = hello;
+    while sent < limit {
+        if let Err(e) = stream.write_all(&next) {
+            ended = format!("closed by the server after {sent} bytes ({})", e.kind());
+            break;
+        }
+        sent += next.len();
+        next = frame(i);
+        i += 1;
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = drained.join();
+    (sent, ended)
+}
+
+/// h2 refuses a header block past its size limit, so a CONTINUATION flood is cut off at
+/// once; a PING flood is answered PING for PING (the client pays for every PONG it gets)
+/// and is reported, with the server's CPU, not cut off.
+#[test]
+fn http2_continuation_floods_are_cut_off_and_ping_floods_cost_only_their_bytes() {
+    let _serial = serial();
+    let server = Server::start(&["--grpc-listen", "127.0.0.1:0"]);
+    let grpc = server.grpc_addr();
+    let cpu_before = cpu_seconds(server.child.id());
+    let figures = Figures::start("HTTP/2 CONTINUATION flood and PING flood", &server);
+    let good = GoodClient::start(server.addr);
+    // A HEADERS frame without END_HEADERS, then CONTINUATION frames of new literal
+    // headers ("x-NNNNNN: 4 KiB of a"), never ending the header block: 64 MiB of it.
+    let (continuation_sent, continuation) = h2_flood(
+        grpc,
+        |i| {
+            let name = format!("x-{i:06}");
+            let mut block = vec![0x00, name.len() as u8];
+            block.extend(name.as_bytes());
+            block.extend([0x7f, 0x81, 0x1f]); // a 4,096-byte value (7-bit prefix + 3969)
+            block.extend([b'a'; 4096]);
+            if i == 0 {
+                h2_frame(1, 0, 1, &block)
+            } else {
+                h2_frame(9, 0, 1, &block)
+            }
+        },
+        64 << 20,
+    );
+    // PING frames, 16 MiB of them (983,000), whose PONGs the client reads (and drops).
+    let (_, ping) = h2_flood(grpc, |_| h2_frame(6, 0, 0, &[7; 8]), 16 << 20);
+    let good = good.finish();
+    let cpu = cpu_seconds(server.child.id()) - cpu_before;
+    figures.finish(
+        &good,
+        &format!("CONTINUATION: {continuation}; PING: {ping}; the server's CPU {cpu:.1} s"),
+    );
+    assert!(
+        continuation.starts_with("closed by the server") && continuation_sent < 1 << 20,
+        "{continuation}"
+    );
+    assert_still_serving(&server);
+}
