@@ -1323,7 +1323,7 @@ fn grpc_calls_that_stall_mid_message_hold_a_slot_and_end_at_the_request_timeout(
     let waited = sent.elapsed();
     let good = good.finish();
     let summary = tally(&outcomes);
-    // Each holds one of the 1,000 slots while tonic waits for its message, and is ended
+    // Each holds one of the 1,000 slots while its message is awaited, and is ended
     // with DEADLINE_EXCEEDED (4) at the request timeout; the good client has the rest.
     assert!(outcomes.iter().all(|o| o == "grpc-status 4"), "{summary}");
     figures.finish(

@@ -109,7 +109,7 @@ where
                 Err(why) => return refused(Status::unavailable(why)),
             };
             let timeout = state.config.request_timeout;
-            let limit = state.config.max_body_bytes + 5;
+            let limit = state.config.max_body_bytes.saturating_add(5);
             let call = async move {
                 let (parts, body) = request.into_parts();
                 let message = read_up_to(body, limit).await;
