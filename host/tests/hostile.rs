@@ -1218,6 +1218,17 @@ fn an_8_mib_body_without_expect_continue_reads_its_413() {
     assert_still_serving(&server);
 }
 
+/// The head of a gRPC `ModelInfer` call to `addr`, its message to follow.
+fn model_infer_head(addr: SocketAddr) -> http::Request<()> {
+    http::Request::post(format!(
+        "http://{addr}/inference.GRPCInferenceService/ModelInfer"
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers")
+    .body(())
+    .unwrap()
+}
+
 /// How the gRPC calls of `connections` HTTP/2 connections x `streams` streams, each of
 /// which sends the start of a message and stalls, ended: with a gRPC status (by code),
 /// reset, or still open after 15 s.
@@ -1236,14 +1247,8 @@ fn stall_grpc_calls(addr: SocketAddr, connections: usize, streams: usize) -> Vec
             tokio::spawn(connection);
             for _ in 0..streams {
                 client = client.ready().await.unwrap();
-                let request = http::Request::post(format!(
-                    "http://{addr}/inference.GRPCInferenceService/ModelInfer"
-                ))
-                .header("content-type", "application/grpc")
-                .header("te", "trailers")
-                .body(())
-                .unwrap();
-                let (response, mut body) = client.send_request(request, false).unwrap();
+                let (response, mut body) =
+                    client.send_request(model_infer_head(addr), false).unwrap();
                 // A message that claims 1,000,000 bytes (under --max-body-bytes), and the
                 // first 60,000 of them: within the stream's initial window, then nothing.
                 let mut start = vec![0u8];
@@ -1380,14 +1385,7 @@ fn rapid_reset(addr: SocketAddr, streams: usize) -> (usize, String) {
                     break;
                 }
             };
-            let request = http::Request::post(format!(
-                "http://{addr}/inference.GRPCInferenceService/ModelInfer"
-            ))
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .body(())
-            .unwrap();
-            match client.send_request(request, false) {
+            match client.send_request(model_infer_head(addr), false) {
                 Ok((_, mut body)) => {
                     body.send_reset(h2::Reason::CANCEL);
                     opened += 1;
