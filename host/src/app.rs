@@ -209,17 +209,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         Err(ReadError::Broken(reason)) => {
             return body_refused(&compression::BodyError::Unreadable(reason))
         }
-        Err(ReadError::TooSlow { read, waited }) => {
-            let mut response = error(
-                408,
-                &format!(
-                    "request body arrived too slowly: {read} bytes in {:.1} s, under the \
-                     minimum of {} bytes/s",
-                    waited.as_secs_f64(),
-                    config.min_body_rate
-                ),
-                "(slow body)",
-            );
+        Err(ReadError::TooSlow { read, min_rate }) => {
+            let mut response = error(408, &too_slow(read, min_rate), "(slow body)");
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -287,8 +278,8 @@ enum ReadError {
     TooLarge { rest: Body, started: bool },
     /// Broken framing (a bad chunk size, say) or a client gone mid-body.
     Broken(String),
-    /// Slower than the minimum body rate: `read` bytes in `waited`.
-    TooSlow { read: usize, waited: Duration },
+    /// Slower than the minimum body rate: `read` bytes by now.
+    TooSlow { read: usize, min_rate: MinRate },
 }
 
 /// How long a body may take before its rate is checked (Kestrel's grace period).
@@ -297,13 +288,13 @@ const BODY_GRACE: Duration = Duration::from_secs(5);
 /// The minimum body data rate, as a deadline: a body that has `len` bytes at `start +
 /// max(BODY_GRACE, len / rate)` without more is too slow.
 #[derive(Clone, Copy)]
-struct MinRate {
+pub(crate) struct MinRate {
     start: tokio::time::Instant,
     bytes_per_second: u64,
 }
 
 impl MinRate {
-    fn new(bytes_per_second: u64) -> Self {
+    pub(crate) fn new(bytes_per_second: u64) -> Self {
         Self {
             start: tokio::time::Instant::now(),
             bytes_per_second,
@@ -311,13 +302,24 @@ impl MinRate {
     }
 
     /// When the next frame must have come, with `len` bytes read (None: no minimum).
-    fn deadline(&self, len: usize) -> Option<tokio::time::Instant> {
+    pub(crate) fn deadline(&self, len: usize) -> Option<tokio::time::Instant> {
         let rate = self.bytes_per_second;
         (rate > 0).then(|| {
             let earned = Duration::from_secs_f64(len as f64 / rate as f64);
             self.start + earned.max(BODY_GRACE)
         })
     }
+}
+
+/// Why a body `min_rate` cut after `read` bytes was refused (HTTP's 408, gRPC's
+/// DEADLINE_EXCEEDED).
+pub(crate) fn too_slow(read: usize, min_rate: MinRate) -> String {
+    format!(
+        "request body arrived too slowly: {read} bytes in {:.1} s, under the minimum of {} \
+         bytes/s",
+        min_rate.start.elapsed().as_secs_f64(),
+        min_rate.bytes_per_second
+    )
 }
 
 /// The whole body, at most `limit` bytes, at least `min_rate` fast. A declared
@@ -343,7 +345,7 @@ async fn read_body(mut body: Body, limit: usize, min_rate: MinRate) -> Result<By
                 Err(_) => {
                     return Err(ReadError::TooSlow {
                         read: len,
-                        waited: min_rate.start.elapsed(),
+                        min_rate,
                     })
                 }
             },

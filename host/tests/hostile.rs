@@ -1230,9 +1230,14 @@ fn model_infer_head(addr: SocketAddr) -> http::Request<()> {
 }
 
 /// How the gRPC calls of `connections` HTTP/2 connections x `streams` streams, each of
-/// which sends the start of a message and stalls, ended: with a gRPC status (by code),
-/// reset, or still open after 15 s.
-fn stall_grpc_calls(addr: SocketAddr, connections: usize, streams: usize) -> Vec<String> {
+/// which sends the first `sent` bytes of a message and stalls, ended: with a gRPC status
+/// (by code), reset, or still open after 15 s; and the status's message.
+fn stall_grpc_calls(
+    addr: SocketAddr,
+    connections: usize,
+    streams: usize,
+    sent: usize,
+) -> Vec<(String, String)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1250,32 +1255,31 @@ fn stall_grpc_calls(addr: SocketAddr, connections: usize, streams: usize) -> Vec
                 let (response, mut body) =
                     client.send_request(model_infer_head(addr), false).unwrap();
                 // A message that claims 1,000,000 bytes (under --max-body-bytes), and the
-                // first 60,000 of them: within the stream's initial window, then nothing.
+                // first `sent` (within the stream's initial window), then nothing.
                 let mut start = vec![0u8];
                 start.extend(1_000_000u32.to_be_bytes());
-                start.resize(60_005, 7);
+                start.resize(sent, 7);
                 body.send_data(start.into(), false).unwrap();
                 senders.push(body);
                 calls.push(tokio::spawn(async move {
-                    match response.await {
-                        Ok(response) => {
-                            let code = response
-                                .headers()
-                                .get("grpc-status")
-                                .map(|v| v.to_str().unwrap_or("?").to_string());
-                            let mut body = response.into_body();
-                            let trailers = body.trailers().await.ok().flatten();
-                            let code = code.or_else(|| {
-                                trailers?
-                                    .get("grpc-status")?
-                                    .to_str()
-                                    .ok()
-                                    .map(String::from)
-                            });
-                            format!("grpc-status {}", code.unwrap_or_default())
-                        }
-                        Err(e) => format!("reset: {e}"),
+                    let Ok(response) = response.await else {
+                        return ("reset".to_string(), String::new());
+                    };
+                    // A status is in the head (trailers-only) or in the trailers.
+                    let mut fields = response.headers().clone();
+                    let mut body = response.into_body();
+                    if let Ok(Some(trailers)) = body.trailers().await {
+                        fields.extend(trailers);
                     }
+                    let field = |name: &str| {
+                        fields.get(name).map_or(String::new(), |v| {
+                            percent_decoded(v.to_str().unwrap_or("?"))
+                        })
+                    };
+                    (
+                        format!("grpc-status {}", field("grpc-status")),
+                        field("grpc-message"),
+                    )
                 }));
             }
         }
@@ -1285,12 +1289,40 @@ fn stall_grpc_calls(addr: SocketAddr, connections: usize, streams: usize) -> Vec
             let outcome = tokio::time::timeout_at(deadline, call).await;
             outcomes.push(match outcome {
                 Ok(joined) => joined.unwrap(),
-                Err(_) => "still open after 15 s".to_string(),
+                Err(_) => ("still open after 15 s".to_string(), String::new()),
             });
         }
         drop(senders);
         outcomes
     })
+}
+
+/// A `grpc-message` as written (gRPC percent-encodes it: `%20` for a space).
+fn percent_decoded(message: &str) -> String {
+    let bytes = message.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(byte) if bytes[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The outcomes of stalled calls, without their messages.
+fn codes(ended: Vec<(String, String)>) -> Vec<String> {
+    ended.into_iter().map(|(outcome, _)| outcome).collect()
 }
 
 /// Counts of each distinct entry of `outcomes`.
@@ -1324,7 +1356,7 @@ fn grpc_calls_that_stall_mid_message_hold_a_slot_and_end_at_the_request_timeout(
     let figures = Figures::start("800 gRPC calls stalled mid-message", &server);
     let good = GoodClient::start(server.addr);
     let sent = Instant::now();
-    let outcomes = stall_grpc_calls(grpc, 8, 100);
+    let outcomes = codes(stall_grpc_calls(grpc, 8, 100, 60_005));
     let waited = sent.elapsed();
     let good = good.finish();
     let summary = tally(&outcomes);
@@ -1352,13 +1384,175 @@ fn grpc_calls_past_the_slots_are_refused_unavailable_before_their_message_is_rea
         "--max-concurrency",
         "10",
     ]);
-    let outcomes = stall_grpc_calls(server.grpc_addr(), 1, 25);
+    let outcomes = codes(stall_grpc_calls(server.grpc_addr(), 1, 25, 60_005));
     let count = |code: &str| outcomes.iter().filter(|o| *o == code).count();
     assert_eq!(
         (count("grpc-status 4"), count("grpc-status 14")),
         (10, 15),
         "{}",
         tally(&outcomes)
+    );
+    assert_still_serving(&server);
+}
+
+/// A gRPC `ServerMetadata` call (an empty message; the answer has a body) to `addr`.
+fn server_metadata_head(addr: SocketAddr) -> http::Request<()> {
+    http::Request::post(format!(
+        "http://{addr}/inference.GRPCInferenceService/ServerMetadata"
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers")
+    .body(())
+    .unwrap()
+}
+
+/// How `connections` HTTP/2 connections fared whose one gRPC call's answer the client
+/// never takes: each grants `window` bytes of stream window (SETTINGS_INITIAL_WINDOW_SIZE)
+/// and never releases more. Returns, per connection, when the server closed it (seconds
+/// after the call was sent) or that it was still open after `limit`.
+fn unread_grpc_answers(
+    addr: SocketAddr,
+    connections: usize,
+    window: u32,
+    limit: Duration,
+) -> Vec<Option<f64>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let mut held = Vec::new();
+        let mut ends = Vec::new();
+        for _ in 0..connections {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (client, connection) = h2::client::Builder::new()
+                .initial_window_size(window)
+                .handshake::<_, bytes::Bytes>(tcp)
+                .await
+                .unwrap();
+            let end = tokio::spawn(connection);
+            let mut client = client.ready().await.unwrap();
+            let sent = Instant::now();
+            let (response, mut body) = client
+                .send_request(server_metadata_head(addr), false)
+                .unwrap();
+            body.send_data(vec![0u8; 5].into(), true).unwrap();
+            // The head is not flow-controlled: it comes; the body waits for the window.
+            let response = response.await.expect("the answer's head");
+            assert_eq!(response.status(), 200);
+            // Kept, unread: dropping the client and the stream would close the connection.
+            held.push((client, body, response));
+            ends.push((sent, end));
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut closed = Vec::new();
+        for (sent, end) in ends {
+            closed.push(match tokio::time::timeout_at(deadline, end).await {
+                Ok(_) => Some(sent.elapsed().as_secs_f64()),
+                Err(_) => None,
+            });
+        }
+        drop(held);
+        closed
+    })
+}
+
+/// One HTTP/2 connection that takes a gRPC answer, waits `idle`, then makes a second call
+/// on the same connection: the answer's status both times.
+fn two_grpc_calls_apart(addr: SocketAddr, idle: Duration) -> (u16, u16) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+        tokio::spawn(connection);
+        let mut client = client;
+        let mut statuses = Vec::new();
+        for call in 0..2 {
+            if call == 1 {
+                tokio::time::sleep(idle).await;
+            }
+            client = client.ready().await.unwrap();
+            let (response, mut body) = client
+                .send_request(server_metadata_head(addr), false)
+                .unwrap();
+            body.send_data(vec![0u8; 5].into(), true).unwrap();
+            let response = response.await.expect("an answer");
+            let status = response.status().as_u16();
+            let mut answer = response.into_body();
+            while let Some(chunk) = answer.data().await {
+                let chunk = chunk.expect("the answer's body");
+                let _ = answer.flow_control().release_capacity(chunk.len());
+            }
+            let trailers = answer.trailers().await.unwrap().unwrap_or_default();
+            assert_eq!(
+                trailers.get("grpc-status").map(|v| v.as_bytes()),
+                Some(&b"0"[..])
+            );
+            statuses.push(status);
+        }
+        (statuses[0], statuses[1])
+    })
+}
+
+#[test]
+fn grpc_clients_that_never_take_their_answer_lose_the_connection_at_the_request_timeout() {
+    let _serial = serial();
+    let server = Server::start(&["--grpc-listen", "127.0.0.1:0", "--request-timeout", "2s"]);
+    let grpc = server.grpc_addr();
+    let figures = Figures::start("40 gRPC answers never taken (window 0 / 10 bytes)", &server);
+    let good = GoodClient::start(server.addr);
+    // 20 clients that grant no window at all, 20 that grant 10 bytes (a part of the
+    // answer is sent, the rest waits): every connection is closed at the 2 s timeout.
+    let mut closed = unread_grpc_answers(grpc, 20, 0, Duration::from_secs(10));
+    closed.extend(unread_grpc_answers(grpc, 20, 10, Duration::from_secs(10)));
+    let good = good.finish();
+    let open = closed.iter().filter(|c| c.is_none()).count();
+    let latest = closed.iter().flatten().fold(0.0f64, |a, b| a.max(*b));
+    assert_eq!(open, 0, "{open} of 40 connections still open after 10 s");
+    // A client that takes its answer keeps its connection past the timeout.
+    assert_eq!(
+        two_grpc_calls_apart(grpc, Duration::from_secs(3)),
+        (200, 200)
+    );
+    figures.finish(
+        &good,
+        &format!("40 of 40 connections closed, the last {latest:.1} s after its call"),
+    );
+    assert_still_serving(&server);
+}
+
+#[test]
+fn grpc_messages_slower_than_the_minimum_body_rate_end_with_deadline_exceeded() {
+    let _serial = serial();
+    // A 30 s request timeout: what ends the call is the rate (1,000 bytes/s after the 5 s
+    // grace), not the timeout.
+    let server = Server::start(&[
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--request-timeout",
+        "30s",
+        "--min-body-rate",
+        "1000",
+    ]);
+    let grpc = server.grpc_addr();
+    let sent = Instant::now();
+    // 105 bytes of a message: at 1,000 bytes/s they are due by the 5 s grace.
+    let ended = stall_grpc_calls(grpc, 1, 3, 105);
+    let waited = sent.elapsed();
+    let slow = "request body arrived too slowly: 105 bytes in";
+    assert!(
+        ended
+            .iter()
+            .all(|(code, message)| code == "grpc-status 4" && message.starts_with(slow)),
+        "{ended:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(15),
+        "the calls ended after {waited:?}: at the request timeout, not the body rate"
     );
     assert_still_serving(&server);
 }

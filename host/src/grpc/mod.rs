@@ -5,7 +5,7 @@
 //! `status`), over both.
 //!
 //! `proto` is generated from host/proto/grpc_predict_v2.proto by host/build.rs,
-//! `slots` takes a call's concurrency slot and reads its message before tonic does,
+//! `connection` accepts the port's connections (each closable by a call on it), `slots` takes a call's concurrency slot and reads its message before tonic does,
 //! `service` answers the RPCs, `tensors` reads and writes infer messages through the
 //! core's V2 tensor API, and `serve` runs tonic's server until the shutdown that
 //! also stops HTTP (serve.rs), then lets the calls in flight finish.
@@ -16,11 +16,11 @@ use std::sync::Arc;
 use predictor::{Model, PredictError};
 use tokio::net::TcpListener;
 use tonic::codec::CompressionEncoding;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Status};
 
 use crate::app::AppState;
 
+mod connection;
 mod service;
 mod slots;
 pub mod tensors;
@@ -49,6 +49,7 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
     let max_message = state.config.max_body_bytes;
+    let incoming = connection::Incoming::new(listener, state.config.request_timeout);
     let slots = slots::Slots {
         state: state.clone(),
     };
@@ -60,7 +61,6 @@ pub async fn serve(
     .accept_compressed(CompressionEncoding::Deflate)
     .send_compressed(CompressionEncoding::Gzip)
     .send_compressed(CompressionEncoding::Deflate);
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .layer(slots)

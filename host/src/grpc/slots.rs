@@ -6,8 +6,13 @@
 //! prefix claiming 1 MB and 60 KB of it, then stalled, took the server to 896 MiB and were
 //! never ended (host/tests/hostile.rs). Now a stalled call holds a slot (UNAVAILABLE for
 //! the rest once they are taken, as HTTP answers 503) and the bytes it sent, and ends with
-//! DEADLINE_EXCEEDED, as a stalled HTTP body ends with 408. The two health checks take no
-//! slot, as over HTTP.
+//! DEADLINE_EXCEEDED, as a stalled HTTP body ends with 408; so does a message slower than
+//! `--min-body-rate`, with HTTP's 408 message. The two health checks take no slot, as over
+//! HTTP.
+//!
+//! The answer must then be taken within the same request timeout, or the call closes its
+//! connection (`connection`); `Taken` says when the client's window has taken all of an
+//! answer.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,14 +21,17 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
+use http_body::{Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
+use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::{Code, Status};
 use tower::{Layer, Service};
 
+use super::connection::Closer;
 use super::service::{record, HEALTH_METHODS, METHODS};
 use super::SERVICE;
-use crate::app::AppState;
+use crate::app::{too_slow, AppState, MinRate};
 
 /// The layer over tonic's routes.
 #[derive(Clone)]
@@ -59,11 +67,23 @@ fn method_of(path: &str) -> Option<&'static str> {
 }
 
 /// The first `limit` bytes of `body` and the frame that passed them, or what came before
-/// the client stopped (tonic then says what is missing or too long, as it would have).
-async fn read_up_to(mut body: Body, limit: usize) -> Bytes {
+/// the client stopped (tonic then says what is missing or too long, as it would have);
+/// DEADLINE_EXCEEDED if they come slower than `min_rate`.
+async fn read_up_to(mut body: Body, limit: usize, min_rate: MinRate) -> Result<Bytes, Status> {
     let mut read = BytesMut::new();
     while read.len() <= limit {
-        match body.frame().await {
+        let next = body.frame();
+        let frame = match min_rate.deadline(read.len()) {
+            None => next.await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, next).await {
+                Ok(frame) => frame,
+                Err(_) => {
+                    let message = too_slow(read.len(), min_rate);
+                    return Err(Status::new(Code::DeadlineExceeded, message));
+                }
+            },
+        };
+        match frame {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
                     read.extend_from_slice(data);
@@ -72,16 +92,88 @@ async fn read_up_to(mut body: Body, limit: usize) -> Bytes {
             _ => break,
         }
     }
-    read.freeze()
+    Ok(read.freeze())
 }
 
-impl<S, R> Service<http::Request<Body>> for SlotService<S>
+/// An answer's body, and while the client has not taken it, a watch that closes the
+/// connection at `deadline` (one task per call, ended by the body's drop).
+///
+/// The last byte of each data frame goes in a frame of its own. hyper hands h2 a frame
+/// once the stream has window room for one byte more than h2 holds for it, then at once
+/// asks for the next frame: sent whole, an answer's message would be handed over (and
+/// the body dropped) with one byte of window, the rest left waiting in h2 for a window
+/// the client never opens (measured: a client granting 10 bytes kept its connection).
+/// With its last byte apart, the body ends only once the window has room for all of it.
+struct Taken {
+    inner: Body,
+    last_byte: Option<Bytes>,
+    _taken: oneshot::Sender<()>,
+}
+
+fn watch_delivery(inner: Body, closer: Closer, deadline: tokio::time::Instant) -> Body {
+    let (taken, not_taken) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = not_taken => {}
+            () = tokio::time::sleep_until(deadline) => {
+                tracing::warn!("a gRPC answer was not taken within the request timeout: closing its connection");
+                closer.close();
+            }
+        }
+    });
+    Body::new(Taken {
+        inner,
+        last_byte: None,
+        _taken: taken,
+    })
+}
+
+impl http_body::Body for Taken {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.get_mut();
+        if let Some(last) = this.last_byte.take() {
+            return Poll::Ready(Some(Ok(Frame::data(last))));
+        }
+        let frame = std::task::ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        Poll::Ready(frame.map(|frame| {
+            frame.map(|frame| match frame.into_data() {
+                Ok(mut data) if data.len() > 1 => {
+                    this.last_byte = Some(data.split_off(data.len() - 1));
+                    Frame::data(data)
+                }
+                Ok(data) => Frame::data(data),
+                Err(other) => other,
+            })
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.last_byte.is_none() && self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let mut hint = self.inner.size_hint();
+        let last = self.last_byte.as_ref().map_or(0, |b| b.len() as u64);
+        hint.set_lower(hint.lower() + last);
+        if let Some(upper) = hint.upper() {
+            hint.set_upper(upper + last);
+        }
+        hint
+    }
+}
+
+impl<S> Service<http::Request<Body>> for SlotService<S>
 where
-    S: Service<http::Request<Body>, Response = http::Response<R>> + Clone + Send + 'static,
+    S: Service<http::Request<Body>, Response = http::Response<Body>> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    R: Default + Send + 'static,
 {
-    type Response = http::Response<R>;
+    type Response = http::Response<Body>;
     type Error = S::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
 
@@ -100,6 +192,7 @@ where
         let state = self.state.clone();
         Box::pin(async move {
             let start = Instant::now();
+            let deadline = tokio::time::Instant::now() + state.config.request_timeout;
             let refused = |status: Status| {
                 record(&state, method, status.code(), 0, "", start.elapsed());
                 Ok(status.into_http())
@@ -110,18 +203,27 @@ where
             };
             let timeout = state.config.request_timeout;
             let limit = state.config.max_body_bytes.saturating_add(5);
+            let min_rate = MinRate::new(state.config.min_body_rate);
+            let closer = request.extensions().get::<Closer>().cloned();
             let call = async move {
                 let (parts, body) = request.into_parts();
-                let message = read_up_to(body, limit).await;
-                inner
-                    .call(http::Request::from_parts(
-                        parts,
-                        Body::new(Full::new(message)),
-                    ))
-                    .await
+                let message = match read_up_to(body, limit, min_rate).await {
+                    Ok(message) => message,
+                    Err(slow) => return Ok(Err(slow)),
+                };
+                let answer = inner.call(http::Request::from_parts(
+                    parts,
+                    Body::new(Full::new(message)),
+                ));
+                answer.await.map(Ok)
             };
-            match tokio::time::timeout(timeout, call).await {
-                Ok(answered) => answered,
+            match tokio::time::timeout_at(deadline, call).await {
+                Ok(Ok(Ok(answer))) => Ok(match closer {
+                    Some(closer) => answer.map(|body| watch_delivery(body, closer, deadline)),
+                    None => answer,
+                }),
+                Ok(Ok(Err(slow))) => refused(slow),
+                Ok(Err(failed)) => Err(failed),
                 Err(_) => refused(Status::new(
                     Code::DeadlineExceeded,
                     format!(
@@ -131,5 +233,66 @@ where
                 )),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body of two data frames and trailers, as tonic answers a call.
+    fn answer() -> Body {
+        let frames = vec![
+            Ok::<_, Status>(Frame::data(Bytes::from_static(b"\0\0\0\0\x03abc"))),
+            Ok(Frame::data(Bytes::from_static(b"d"))),
+            Ok(Frame::trailers(http::HeaderMap::new())),
+        ];
+        Body::new(http_body_util::StreamBody::new(frames_of(frames)))
+    }
+
+    fn frames_of<T: Unpin>(items: Vec<T>) -> impl futures_core::Stream<Item = T> {
+        struct Items<T>(std::vec::IntoIter<T>);
+        impl<T: Unpin> futures_core::Stream for Items<T> {
+            type Item = T;
+            fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<T>> {
+                Poll::Ready(self.0.next())
+            }
+        }
+        Items(items.into_iter())
+    }
+
+    #[tokio::test]
+    async fn an_answer_keeps_its_bytes_and_sends_each_frames_last_byte_apart() {
+        let (closer, mut closed) = Closer::for_tests();
+        let soon = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
+        let mut body = watch_delivery(answer(), closer, soon);
+        let mut data = Vec::new();
+        let mut trailers = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.unwrap();
+            if frame.is_trailers() {
+                trailers += 1;
+            }
+            if let Ok(bytes) = frame.into_data() {
+                data.push(bytes);
+            }
+        }
+        let data: Vec<&[u8]> = data.iter().map(|b| &b[..]).collect();
+        assert_eq!(data, [&b"\0\0\0\0\x03ab"[..], b"c", b"d"]);
+        assert_eq!(trailers, 1);
+        // Taken whole: the connection is not closed at the deadline.
+        drop(body);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(closed.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn an_answer_not_taken_by_the_deadline_closes_its_connection() {
+        let (closer, closed) = Closer::for_tests();
+        let soon = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
+        let held = watch_delivery(answer(), closer, soon);
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(5), closed).await;
+        assert_eq!(waited.map(|r| r.is_ok()).ok(), Some(true));
+        drop(held);
     }
 }
