@@ -1,7 +1,10 @@
 //! Hostile clients against the real `host serve` over 127.0.0.1 (issue 14): slowloris,
 //! thousands of idle keep-alive connections, file-descriptor exhaustion, request-smuggling
 //! shapes, heads over the limits, bytes that are not UTF-8, bodies that stop half-way or
-//! stall (the minimum body rate), clients that never read, and an 8 MiB body sent without `Expect: 100-continue`.
+//! stall (the minimum body rate), clients that never read, and an 8 MiB body sent without
+//! `Expect: 100-continue`; over HTTP/2 (gRPC), calls stalled mid-message or slower than
+//! the minimum rate, answers never taken, connections at the stream limit, rapid reset,
+//! and CONTINUATION, PING and SETTINGS floods.
 //!
 //! Each case checks that the abusive requests get their 4xx or a closed connection, that a
 //! well-behaved client beside them keeps getting the right answer, and that the server's
@@ -1259,8 +1262,10 @@ fn stall_grpc_calls(
                 let mut start = vec![0u8];
                 start.extend(1_000_000u32.to_be_bytes());
                 start.resize(sent, 7);
-                body.send_data(start.into(), false).unwrap();
-                senders.push(body);
+                // A call refused at once (UNAVAILABLE) has its stream closed already.
+                if body.send_data(start.into(), false).is_ok() {
+                    senders.push(body);
+                }
                 calls.push(tokio::spawn(async move {
                     let Ok(response) = response.await else {
                         return ("reset".to_string(), String::new());
@@ -1652,27 +1657,31 @@ fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Writes the client preface and an empty SETTINGS frame, then `frame()` until the server
-/// closes the connection or `limit` bytes are sent; the bytes sent and how it ended.
+/// closes the connection or `limit` bytes are sent; the bytes sent and how it ended. With
+/// `read`, what the server sends is read (and dropped), so that only its choice closes
+/// the connection; without, nothing is read (a 32 KiB receive buffer).
 fn h2_flood(
     addr: SocketAddr,
     mut frame: impl FnMut(usize) -> Vec<u8>,
     limit: usize,
+    read: bool,
 ) -> (usize, String) {
     let mut stream = open(addr);
     stream
         .set_write_timeout(Some(Duration::from_secs(10)))
         .unwrap();
+    if !read {
+        small_receive_buffer(&stream);
+    }
     let reader = stream.try_clone().unwrap();
-    // Read (and drop) what the server sends, so that only its choice closes the connection.
     let drained = std::thread::spawn(move || {
         let mut reader = reader;
         let mut buf = [0u8; 16384];
         let mut total = 0;
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
+        if read {
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                total += n;
             }
-            total += n;
         }
         total
     });
@@ -1700,15 +1709,16 @@ fn h2_flood(
 }
 
 /// h2 refuses a header block past its size limit, so a CONTINUATION flood is cut off at
-/// once; a PING flood is answered PING for PING (the client pays for every PONG it gets)
-/// and is reported, with the server's CPU, not cut off.
+/// once; a PING flood is answered PING for PING and a SETTINGS flood ACK for SETTINGS (the
+/// client pays for every answer it gets); both are reported, with the server's CPU, not
+/// cut off.
 #[test]
-fn http2_continuation_floods_are_cut_off_and_ping_floods_cost_only_their_bytes() {
+fn http2_continuation_floods_are_cut_off_and_ping_and_settings_floods_cost_only_their_bytes() {
     let _serial = serial();
     let server = Server::start(&["--grpc-listen", "127.0.0.1:0"]);
     let grpc = server.grpc_addr();
     let cpu_before = cpu_seconds(server.child.id());
-    let figures = Figures::start("HTTP/2 CONTINUATION flood and PING flood", &server);
+    let figures = Figures::start("HTTP/2 CONTINUATION, PING and SETTINGS floods", &server);
     let good = GoodClient::start(server.addr);
     // A HEADERS frame without END_HEADERS, then CONTINUATION frames of new literal
     // headers ("x-NNNNNN: 4 KiB of a"), never ending the header block: 64 MiB of it.
@@ -1727,18 +1737,75 @@ fn http2_continuation_floods_are_cut_off_and_ping_floods_cost_only_their_bytes()
             }
         },
         64 << 20,
+        true,
     );
     // PING frames, 16 MiB of them (983,000), whose PONGs the client reads (and drops).
-    let (_, ping) = h2_flood(grpc, |_| h2_frame(6, 0, 0, &[7; 8]), 16 << 20);
+    let (_, ping) = h2_flood(grpc, |_| h2_frame(6, 0, 0, &[7; 8]), 16 << 20, true);
+    // SETTINGS frames (MAX_CONCURRENT_STREAMS 100), 16 MiB of them (1,118,000), each of
+    // which the server acknowledges.
+    let settings = |_| h2_frame(4, 0, 0, &[0, 3, 0, 0, 0, 100]);
+    let (_, settings) = h2_flood(grpc, settings, 16 << 20, true);
     let good = good.finish();
     let cpu = cpu_seconds(server.child.id()) - cpu_before;
     figures.finish(
         &good,
-        &format!("CONTINUATION: {continuation}; PING: {ping}; the server's CPU {cpu:.1} s"),
+        &format!(
+            "CONTINUATION: {continuation}; PING: {ping}; SETTINGS: {settings}; the \
+             server's CPU {cpu:.1} s"
+        ),
     );
     assert!(
         continuation.starts_with("closed by the server") && continuation_sent < 1 << 20,
         "{continuation}"
     );
+    assert_still_serving(&server);
+}
+
+/// A client that floods PINGs and never reads their PONGs: the server stops reading once
+/// its answers back up (h2 holds one PONG), and the send timeout closes the connection.
+#[test]
+fn an_http2_client_that_never_reads_its_pongs_is_disconnected_at_the_send_timeout() {
+    let _serial = serial();
+    let server = Server::start(&["--grpc-listen", "127.0.0.1:0", "--request-timeout", "2s"]);
+    let grpc = server.grpc_addr();
+    let figures = Figures::start("HTTP/2 PING flood, PONGs never read", &server);
+    let good = GoodClient::start(server.addr);
+    let start = Instant::now();
+    let (sent, ended) = h2_flood(grpc, |_| h2_frame(6, 0, 0, &[7; 8]), 256 << 20, false);
+    let waited = start.elapsed();
+    let good = good.finish();
+    figures.finish(&good, &format!("{ended}, {:.1} s", waited.as_secs_f64()));
+    assert!(
+        ended.starts_with("closed by the server") && sent < 64 << 20,
+        "{ended}"
+    );
+    assert_still_serving(&server);
+}
+
+/// 16 connections, each with the 128 streams the server allows one connection, every
+/// call stalled mid-message: the 1,024 slots bound what they hold, the rest are refused.
+#[test]
+fn grpc_connections_each_at_the_stream_limit_are_bounded_by_the_slots() {
+    let _serial = serial();
+    // 5 s: every call is sent before the first slots come free, even on a slow machine.
+    let server = Server::start(&["--grpc-listen", "127.0.0.1:0", "--request-timeout", "5s"]);
+    let grpc = server.grpc_addr();
+    let figures = Figures::start("16 gRPC connections x 128 stalled streams", &server);
+    let outcomes = codes(stall_grpc_calls(grpc, 16, 128, 60_005));
+    let count = |code: &str| outcomes.iter().filter(|o| *o == code).count();
+    let (deadline, unavailable) = (count("grpc-status 4"), count("grpc-status 14"));
+    assert_eq!(deadline + unavailable, 2048, "{}", tally(&outcomes));
+    assert!(
+        deadline <= 1024 && unavailable >= 1024,
+        "{}",
+        tally(&outcomes)
+    );
+    let idle = Latency {
+        requests: 0,
+        p50: Duration::ZERO,
+        p99: Duration::ZERO,
+        max: Duration::ZERO,
+    };
+    figures.finish(&idle, &tally(&outcomes));
     assert_still_serving(&server);
 }
