@@ -97,6 +97,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
             Some(tokio::spawn(crate::grpc::serve(
                 listener,
                 state.clone(),
+                args.header_read_timeout,
                 stopped(stop_rx.clone()),
             )))
         }

@@ -1809,3 +1809,75 @@ fn grpc_connections_each_at_the_stream_limit_are_bounded_by_the_slots() {
     figures.finish(&idle, &tally(&outcomes));
     assert_still_serving(&server);
 }
+
+/// Slowloris on the gRPC port: 250 connections that send nothing and 250 that drip the
+/// HTTP/2 preface a byte per 100 ms. hyper would wait for a preface for ever; the server
+/// closes each at the header read timeout.
+#[test]
+fn grpc_connections_that_never_finish_their_preface_are_closed_at_the_header_timeout() {
+    let _serial = serial();
+    raise_open_files(4096);
+    let server = Server::start(&[
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--header-read-timeout",
+        "2s",
+    ]);
+    let grpc = server.grpc_addr();
+    let figures = Figures::start(
+        "gRPC slowloris: 250 silent connections, 250 dripping the preface",
+        &server,
+    );
+    let good = GoodClient::start(server.addr);
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let start = Instant::now();
+    let mut conns: Vec<(TcpStream, Instant, usize, bool)> = (0..500)
+        .map(|i| {
+            let s = open(grpc);
+            s.set_nonblocking(true).unwrap();
+            (s, Instant::now(), 0, i % 2 == 0)
+        })
+        .collect();
+    let mut held = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !conns.is_empty() && start.elapsed() < Duration::from_secs(40) {
+        conns.retain_mut(|(stream, opened, sent, drips)| {
+            // The server's SETTINGS (and a GOAWAY) are read and dropped; EOF or an error
+            // is the close.
+            loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        if !*drips || *sent == preface.len() - 1 {
+                            return true;
+                        }
+                        if stream.write(&preface[*sent..*sent + 1]).is_ok() {
+                            *sent += 1;
+                            return true;
+                        }
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            held.push(opened.elapsed());
+            false
+        });
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let good = good.finish();
+    assert!(
+        conns.is_empty(),
+        "{} connections still open after 40 s",
+        conns.len()
+    );
+    held.sort();
+    let outcome = format!(
+        "500/500 closed by the server, held {:.1}-{:.1} s",
+        held[0].as_secs_f64(),
+        held[held.len() - 1].as_secs_f64()
+    );
+    figures.finish(&good, &outcome);
+    assert_still_serving(&server);
+}

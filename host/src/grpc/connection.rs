@@ -5,7 +5,9 @@
 //! open 40 s after their 2 s request timeout. hyper gives a call no handle on its stream,
 //! so a call that sees its answer not taken in time (`slots`) closes the whole
 //! connection through the `Closer` tonic hands it in the request's extensions. A client
-//! that stops reading the socket itself is cut by `SendTimeout`, as over HTTP.
+//! that stops reading the socket itself is cut by `SendTimeout`, as over HTTP, and one
+//! that connects and sends nothing (hyper waits for the HTTP/2 preface for ever) is cut
+//! when its preface is not in by the header read timeout, as an HTTP head is.
 
 use std::future::Future;
 use std::io;
@@ -44,9 +46,16 @@ impl Closer {
     }
 }
 
-/// An accepted connection: `SendTimeout` over the socket, and the closer's other end.
+/// The HTTP/2 client connection preface (RFC 9113 3.4): `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`.
+const PREFACE_BYTES: usize = 24;
+
+/// An accepted connection: `SendTimeout` over the socket, the preface's deadline, and
+/// the closer's other end.
 pub struct GrpcConnection {
     io: SendTimeout<TcpStream>,
+    /// Bytes of the preface still to come, and when they are due.
+    preface_left: usize,
+    preface_due: Pin<Box<Sleep>>,
     /// Resolves when the connection is to close (None: closed, or no closer is left).
     close: Option<oneshot::Receiver<()>>,
     closed: bool,
@@ -54,10 +63,12 @@ pub struct GrpcConnection {
 }
 
 impl GrpcConnection {
-    fn new(stream: TcpStream, send_timeout: Duration) -> Self {
+    fn new(stream: TcpStream, timeouts: Timeouts) -> Self {
         let (sender, close) = oneshot::channel();
         Self {
-            io: SendTimeout::new(stream, send_timeout),
+            io: SendTimeout::new(stream, timeouts.send),
+            preface_left: PREFACE_BYTES,
+            preface_due: Box::pin(tokio::time::sleep(timeouts.preface)),
             close: Some(close),
             closed: false,
             closer: Closer(Arc::new(Mutex::new(Some(sender)))),
@@ -106,7 +117,20 @@ impl AsyncRead for GrpcConnection {
         if this.is_closed(cx) {
             return Poll::Ready(Err(closed_error()));
         }
-        Pin::new(&mut this.io).poll_read(cx, buf)
+        if this.preface_left == 0 {
+            return Pin::new(&mut this.io).poll_read(cx, buf);
+        }
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.io).poll_read(cx, buf);
+        let got = buf.filled().len() - before;
+        this.preface_left = this.preface_left.saturating_sub(got);
+        if this.preface_left > 0 && this.preface_due.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no HTTP/2 preface within the header read timeout",
+            )));
+        }
+        read
     }
 }
 
@@ -156,18 +180,26 @@ impl AsyncWrite for GrpcConnection {
 /// listener does: tonic retries at once, which would spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// How long a connection may leave its writes stalled (`--request-timeout`), and how long
+/// it may take to send its preface (`--header-read-timeout`).
+#[derive(Clone, Copy)]
+pub struct Timeouts {
+    pub send: Duration,
+    pub preface: Duration,
+}
+
 /// The connections `listener` accepts, for tonic's `serve_with_incoming_shutdown`.
 pub struct Incoming {
     listener: TcpListener,
-    send_timeout: Duration,
+    timeouts: Timeouts,
     backoff: Option<Pin<Box<Sleep>>>,
 }
 
 impl Incoming {
-    pub fn new(listener: TcpListener, send_timeout: Duration) -> Self {
+    pub fn new(listener: TcpListener, timeouts: Timeouts) -> Self {
         Self {
             listener,
-            send_timeout,
+            timeouts,
             backoff: None,
         }
     }
@@ -185,7 +217,7 @@ impl Stream for Incoming {
         match std::task::ready!(this.listener.poll_accept(cx)) {
             Ok((stream, _peer)) => {
                 let _ = stream.set_nodelay(true);
-                Poll::Ready(Some(Ok(GrpcConnection::new(stream, this.send_timeout))))
+                Poll::Ready(Some(Ok(GrpcConnection::new(stream, this.timeouts))))
             }
             Err(err) => {
                 tracing::warn!(error = %err, "gRPC accept failed");

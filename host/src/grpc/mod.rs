@@ -12,6 +12,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use predictor::{Model, PredictError};
 use tokio::net::TcpListener;
@@ -42,14 +43,20 @@ const MAX_STREAMS_PER_CONNECTION: u32 = 128;
 
 /// Serves gRPC on `listener` until `stop` resolves; then closes the listener, tells every
 /// connection to finish (HTTP/2 GOAWAY) and returns once the calls in flight are answered.
-/// The caller bounds that wait (the drain timeout).
+/// The caller bounds that wait (the drain timeout). A connection must send its HTTP/2
+/// preface within `preface_timeout` (`--header-read-timeout`).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
+    preface_timeout: Duration,
     stop: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
     let max_message = state.config.max_body_bytes;
-    let incoming = connection::Incoming::new(listener, state.config.request_timeout);
+    let timeouts = connection::Timeouts {
+        send: state.config.request_timeout,
+        preface: preface_timeout,
+    };
+    let incoming = connection::Incoming::new(listener, timeouts);
     let slots = slots::Slots {
         state: state.clone(),
     };
