@@ -1,47 +1,78 @@
-//! The gRPC port's connections, each closable by a call on it. HTTP/2 flow control lets
-//! a client hold an answer without ever reading it: a client that grants no window (or a
+//! The gRPC port's connections, and the answers each owes. HTTP/2 flow control lets a
+//! client hold an answer without ever reading it: a client that grants no window (or a
 //! few bytes of one) leaves the answer buffered and its stream open, no socket write
 //! pending, so nothing times out; measured in session 8, 20 such connections were still
 //! open 40 s after their 2 s request timeout. hyper gives a call no handle on its stream,
-//! so a call that sees its answer not taken in time (`slots`) closes the whole
-//! connection through the `Closer` tonic hands it in the request's extensions. A client
-//! that stops reading the socket itself is cut by `SendTimeout`, as over HTTP, and one
-//! that connects and sends nothing (hyper waits for the HTTP/2 preface for ever) is cut
-//! when its preface is not in by the header read timeout, as an HTTP head is.
+//! so each call registers its answer, with its deadline, in its connection's `Answers`
+//! (tonic hands them to the call in the request's extensions) until the client has taken
+//! it (`slots`), and a connection with an answer past its deadline fails its reads and
+//! writes, so hyper drops it: one timer per connection, none per call. A client that
+//! stops reading the socket itself is cut by `SendTimeout`, as over HTTP, and one that
+//! connects and sends nothing (hyper waits for the HTTP/2 preface for ever) is cut when
+//! its preface is not in by the header read timeout, as an HTTP head is.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tonic::transport::server::Connected;
 
 use crate::send_timeout::SendTimeout;
 
-/// Closes one connection: every read and write on it fails from then on, so hyper drops
-/// it and the socket with it.
-#[derive(Clone)]
-pub struct Closer(Arc<Mutex<Option<oneshot::Sender<()>>>>);
+/// The answers a connection's calls have given and the client has not taken yet, each
+/// with the deadline by which it must be (at most the streams a connection may have).
+#[derive(Default)]
+pub struct Answers {
+    pending: Mutex<Pending>,
+}
 
-impl Closer {
-    /// A closer, and what it closes.
-    #[cfg(test)]
-    pub fn for_tests() -> (Self, oneshot::Receiver<()>) {
-        let (sender, close) = oneshot::channel();
-        (Closer(Arc::new(Mutex::new(Some(sender)))), close)
+#[derive(Default)]
+struct Pending {
+    next: u64,
+    deadlines: Vec<(u64, Instant)>,
+}
+
+impl Answers {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn close(&self) {
-        let sender = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(sender) = sender {
-            let _ = sender.send(());
+    /// Registers an answer due by `deadline`, until the returned guard is dropped.
+    pub fn owe(self: &Arc<Self>, deadline: Instant) -> Owed {
+        let mut pending = self.lock();
+        let id = pending.next;
+        pending.next += 1;
+        pending.deadlines.push((id, deadline));
+        Owed {
+            answers: self.clone(),
+            id,
+        }
+    }
+
+    /// The deadline of the answer due first.
+    pub fn first_due(&self) -> Option<Instant> {
+        self.lock().deadlines.iter().map(|(_, d)| *d).min()
+    }
+}
+
+/// An answer owed on a connection; dropped once the client has taken it.
+pub struct Owed {
+    answers: Arc<Answers>,
+    id: u64,
+}
+
+impl Drop for Owed {
+    fn drop(&mut self) {
+        let mut pending = self.answers.lock();
+        if let Some(i) = pending.deadlines.iter().position(|(id, _)| *id == self.id) {
+            pending.deadlines.swap_remove(i);
         }
     }
 }
@@ -50,49 +81,58 @@ impl Closer {
 const PREFACE_BYTES: usize = 24;
 
 /// An accepted connection: `SendTimeout` over the socket, the preface's deadline, and
-/// the closer's other end.
+/// the answers it owes with a timer at the first one's deadline.
 pub struct GrpcConnection {
     io: SendTimeout<TcpStream>,
     /// Bytes of the preface still to come, and when they are due.
     preface_left: usize,
     preface_due: Pin<Box<Sleep>>,
-    /// Resolves when the connection is to close (None: closed, or no closer is left).
-    close: Option<oneshot::Receiver<()>>,
-    closed: bool,
-    closer: Closer,
+    answers: Arc<Answers>,
+    /// The timer, and the deadline it is set to (None: no answer is owed).
+    answer_due: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+    overdue: bool,
 }
 
 impl GrpcConnection {
     fn new(stream: TcpStream, timeouts: Timeouts) -> Self {
-        let (sender, close) = oneshot::channel();
         Self {
             io: SendTimeout::new(stream, timeouts.send),
             preface_left: PREFACE_BYTES,
             preface_due: Box::pin(tokio::time::sleep(timeouts.preface)),
-            close: Some(close),
-            closed: false,
-            closer: Closer(Arc::new(Mutex::new(Some(sender)))),
+            answers: Arc::default(),
+            answer_due: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: None,
+            overdue: false,
         }
     }
 
-    /// Whether the connection has been closed; polled on every read and write, so the
-    /// task that drives the connection is woken when it is.
-    fn is_closed(&mut self, cx: &mut Context<'_>) -> bool {
-        if let Some(close) = self.close.as_mut() {
-            match Pin::new(close).poll(cx) {
-                Poll::Ready(Ok(())) => {
-                    self.closed = true;
-                    self.close = None;
-                }
-                Poll::Ready(Err(_)) => self.close = None,
-                Poll::Pending => {}
-            }
+    /// Whether an answer is past its deadline; checked on every read and write, so the
+    /// timer wakes the task that drives the connection. A call registers its answer
+    /// before hyper sends the answer's head, which wakes that task to write it.
+    fn is_overdue(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.overdue {
+            return true;
         }
-        self.closed
+        let Some(first) = self.answers.first_due() else {
+            self.armed = None;
+            return false;
+        };
+        if self.armed != Some(first) {
+            self.answer_due.as_mut().reset(first);
+            self.armed = Some(first);
+        }
+        if self.answer_due.as_mut().poll(cx).is_ready() {
+            tracing::warn!(
+                "a gRPC answer was not taken within the request timeout: closing its connection"
+            );
+            self.overdue = true;
+        }
+        self.overdue
     }
 }
 
-fn closed_error() -> io::Error {
+fn overdue_error() -> io::Error {
     io::Error::new(
         io::ErrorKind::TimedOut,
         "an answer on this connection was not taken within the request timeout",
@@ -100,10 +140,10 @@ fn closed_error() -> io::Error {
 }
 
 impl Connected for GrpcConnection {
-    type ConnectInfo = Closer;
+    type ConnectInfo = Arc<Answers>;
 
-    fn connect_info(&self) -> Closer {
-        self.closer.clone()
+    fn connect_info(&self) -> Arc<Answers> {
+        self.answers.clone()
     }
 }
 
@@ -114,8 +154,8 @@ impl AsyncRead for GrpcConnection {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.is_closed(cx) {
-            return Poll::Ready(Err(closed_error()));
+        if this.is_overdue(cx) {
+            return Poll::Ready(Err(overdue_error()));
         }
         if this.preface_left == 0 {
             return Pin::new(&mut this.io).poll_read(cx, buf);
@@ -141,8 +181,8 @@ impl AsyncWrite for GrpcConnection {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.is_closed(cx) {
-            return Poll::Ready(Err(closed_error()));
+        if this.is_overdue(cx) {
+            return Poll::Ready(Err(overdue_error()));
         }
         Pin::new(&mut this.io).poll_write(cx, buf)
     }
@@ -153,8 +193,8 @@ impl AsyncWrite for GrpcConnection {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.is_closed(cx) {
-            return Poll::Ready(Err(closed_error()));
+        if this.is_overdue(cx) {
+            return Poll::Ready(Err(overdue_error()));
         }
         Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
     }
@@ -165,8 +205,8 @@ impl AsyncWrite for GrpcConnection {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.is_closed(cx) {
-            return Poll::Ready(Err(closed_error()));
+        if this.is_overdue(cx) {
+            return Poll::Ready(Err(overdue_error()));
         }
         Pin::new(&mut this.io).poll_flush(cx)
     }

@@ -23,12 +23,11 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use http_body::{Frame, SizeHint};
 use http_body_util::{BodyExt, Full};
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::{Code, Status};
 use tower::{Layer, Service};
 
-use super::connection::Closer;
+use super::connection::{Answers, Owed};
 use super::service::{record, HEALTH_METHODS, METHODS};
 use super::SERVICE;
 use crate::app::{too_slow, AppState, MinRate};
@@ -95,8 +94,8 @@ async fn read_up_to(mut body: Body, limit: usize, min_rate: MinRate) -> Result<B
     Ok(read.freeze())
 }
 
-/// An answer's body, and while the client has not taken it, a watch that closes the
-/// connection at `deadline` (one task per call, ended by the body's drop).
+/// An answer's body, owed on its connection (`connection::Answers`) until the body is
+/// dropped, which hyper does once it has handed over the last frame.
 ///
 /// The last byte of each data frame goes in a frame of its own. hyper hands h2 a frame
 /// once the stream has window room for one byte more than h2 holds for it, then at once
@@ -107,24 +106,14 @@ async fn read_up_to(mut body: Body, limit: usize, min_rate: MinRate) -> Result<B
 struct Taken {
     inner: Body,
     last_byte: Option<Bytes>,
-    _taken: oneshot::Sender<()>,
+    _owed: Owed,
 }
 
-fn watch_delivery(inner: Body, closer: Closer, deadline: tokio::time::Instant) -> Body {
-    let (taken, not_taken) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = not_taken => {}
-            () = tokio::time::sleep_until(deadline) => {
-                tracing::warn!("a gRPC answer was not taken within the request timeout: closing its connection");
-                closer.close();
-            }
-        }
-    });
+fn owed(inner: Body, answers: &Arc<Answers>, deadline: tokio::time::Instant) -> Body {
     Body::new(Taken {
         inner,
         last_byte: None,
-        _taken: taken,
+        _owed: answers.owe(deadline),
     })
 }
 
@@ -204,7 +193,7 @@ where
             let timeout = state.config.request_timeout;
             let limit = state.config.max_body_bytes.saturating_add(5);
             let min_rate = MinRate::new(state.config.min_body_rate);
-            let closer = request.extensions().get::<Closer>().cloned();
+            let answers = request.extensions().get::<Arc<Answers>>().cloned();
             let call = async move {
                 let (parts, body) = request.into_parts();
                 let message = match read_up_to(body, limit, min_rate).await {
@@ -218,8 +207,8 @@ where
                 answer.await.map(Ok)
             };
             match tokio::time::timeout_at(deadline, call).await {
-                Ok(Ok(Ok(answer))) => Ok(match closer {
-                    Some(closer) => answer.map(|body| watch_delivery(body, closer, deadline)),
+                Ok(Ok(Ok(answer))) => Ok(match answers {
+                    Some(answers) => answer.map(|body| owed(body, &answers, deadline)),
                     None => answer,
                 }),
                 Ok(Ok(Err(slow))) => refused(slow),
@@ -262,10 +251,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_answer_keeps_its_bytes_and_sends_each_frames_last_byte_apart() {
-        let (closer, mut closed) = Closer::for_tests();
-        let soon = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
-        let mut body = watch_delivery(answer(), closer, soon);
+    async fn an_answer_keeps_its_bytes_sends_each_frames_last_byte_apart_and_is_owed_until_dropped()
+    {
+        let answers = Arc::new(Answers::default());
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut body = owed(answer(), &answers, deadline);
+        assert_eq!(answers.first_due(), Some(deadline));
         let mut data = Vec::new();
         let mut trailers = 0;
         while let Some(frame) = body.frame().await {
@@ -280,19 +271,27 @@ mod tests {
         let data: Vec<&[u8]> = data.iter().map(|b| &b[..]).collect();
         assert_eq!(data, [&b"\0\0\0\0\x03ab"[..], b"c", b"d"]);
         assert_eq!(trailers, 1);
-        // Taken whole: the connection is not closed at the deadline.
+        assert_eq!(answers.first_due(), Some(deadline));
         drop(body);
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(closed.try_recv().is_err());
+        assert_eq!(answers.first_due(), None);
     }
 
-    #[tokio::test]
-    async fn an_answer_not_taken_by_the_deadline_closes_its_connection() {
-        let (closer, closed) = Closer::for_tests();
-        let soon = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
-        let held = watch_delivery(answer(), closer, soon);
-        let waited = tokio::time::timeout(std::time::Duration::from_secs(5), closed).await;
-        assert_eq!(waited.map(|r| r.is_ok()).ok(), Some(true));
-        drop(held);
+    #[test]
+    fn the_answer_due_first_is_the_earliest_still_owed() {
+        let answers = Arc::new(Answers::default());
+        let now = tokio::time::Instant::now();
+        let later = now + std::time::Duration::from_secs(9);
+        let first = answers.owe(now + std::time::Duration::from_secs(2));
+        let second = answers.owe(later);
+        let third = answers.owe(now + std::time::Duration::from_secs(5));
+        assert_eq!(
+            answers.first_due(),
+            Some(now + std::time::Duration::from_secs(2))
+        );
+        drop(first);
+        drop(third);
+        assert_eq!(answers.first_due(), Some(later));
+        drop(second);
+        assert_eq!(answers.first_due(), None);
     }
 }
