@@ -5,8 +5,9 @@
 //! `status`), over both.
 //!
 //! `proto` is generated from host/proto/grpc_predict_v2.proto by host/build.rs,
-//! `connection` accepts the port's connections (each closable by a call on it), `slots` takes a call's concurrency slot and reads its message before tonic does,
-//! `service` answers the RPCs, `tensors` reads and writes infer messages through the
+//! `connection` accepts the port's connections and closes one whose client stalls (its
+//! preface, its reads, the answers it does not take), `slots` takes a call's concurrency
+//! slot and reads its message before tonic does, `service` answers the RPCs, `tensors` reads and writes infer messages through the
 //! core's V2 tensor API, and `serve` runs tonic's server until the shutdown that
 //! also stops HTTP (serve.rs), then lets the calls in flight finish.
 

@@ -10,9 +10,9 @@
 //! `--min-body-rate`, with HTTP's 408 message. The two health checks take no slot, as over
 //! HTTP.
 //!
-//! The answer must then be taken within the same request timeout, or the call closes its
-//! connection (`connection`); `Taken` says when the client's window has taken all of an
-//! answer.
+//! The answer must then be taken within the same request timeout, or its connection is
+//! closed: the call owes it on the connection (`connection::Answers`) until `Taken` sees
+//! the client's window take all of it.
 
 use std::future::Future;
 use std::pin::Pin;
