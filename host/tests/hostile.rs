@@ -1888,3 +1888,83 @@ fn grpc_connections_that_never_finish_their_preface_are_closed_at_the_header_tim
     figures.finish(&good, &outcome);
     assert_still_serving(&server);
 }
+
+/// The gRPC port out of file descriptors: 400 HTTP/2 connections that send their preface
+/// and stay, against `ulimit -n 128`. Accepting fails (EMFILE), backs off 50 ms a time
+/// (one warning each, not a spin), and a call queued meanwhile is answered once the idle
+/// connections go.
+#[test]
+fn grpc_file_descriptor_exhaustion_backs_off_and_does_not_stop_the_listener() {
+    let _serial = serial();
+    raise_open_files(4096);
+    let server = Server::start(&[
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--header-read-timeout",
+        "60s",
+    ]);
+    let grpc = server.grpc_addr();
+    let pid = server.child.id() as libc::pid_t;
+    let low = libc::rlimit {
+        rlim_cur: 128,
+        rlim_max: 128,
+    };
+    // SAFETY: prlimit on our own child with a valid struct.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &low, std::ptr::null_mut()) };
+    assert_eq!(rc, 0, "prlimit");
+    let figures = Figures::start(
+        "gRPC fd exhaustion: ulimit -n 128, 400 idle HTTP/2 connections",
+        &server,
+    );
+    let start = Instant::now();
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend(h2_frame(4, 0, 0, &[]));
+    let mut idle: Vec<TcpStream> = (0..400)
+        .map(|_| {
+            let mut s = open(grpc);
+            s.write_all(&hello).unwrap();
+            s
+        })
+        .collect();
+    while !server.log().contains("gRPC accept failed") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no EMFILE: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let at_limit = Probe::of(&server).fds();
+    let waiting = std::thread::spawn(move || two_grpc_calls_apart(grpc, Duration::ZERO));
+    std::thread::sleep(Duration::from_millis(1000));
+    let exhausted = start.elapsed();
+    let warnings = server.log().matches("gRPC accept failed").count();
+    idle.clear();
+    let released = Instant::now();
+    while !waiting.is_finished() {
+        assert!(
+            released.elapsed() < Duration::from_secs(30),
+            "the queued gRPC call was not answered 30 s after the idle connections closed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(waiting.join().unwrap(), (200, 200));
+    let answered = released.elapsed();
+    // At most one failed accept per 50 ms while exhausted (tonic's own loop retried at once).
+    let most = (exhausted.as_millis() / 50) as usize + 5;
+    assert!(
+        warnings <= most,
+        "{warnings} failed accepts in {exhausted:?}: no back-off"
+    );
+    let good = GoodClient::start(server.addr);
+    std::thread::sleep(Duration::from_secs(1));
+    let good = good.finish();
+    let outcome = format!(
+        "EMFILE at {at_limit} files ({warnings} `gRPC accept failed` warnings in {:.1} s); \
+         the queued call answered {:.0} ms after the idle connections closed",
+        exhausted.as_secs_f64(),
+        answered.as_secs_f64() * 1e3
+    );
+    figures.finish(&good, &outcome);
+    assert_still_serving(&server);
+}
