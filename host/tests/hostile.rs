@@ -54,6 +54,18 @@ fn raise_open_files(need: u64) {
     }
 }
 
+/// Lowers the running server's open-file limit to `limit` (prlimit on our own child).
+fn limit_open_files(server: &Server, limit: u64) {
+    let pid = server.child.id() as libc::pid_t;
+    let low = libc::rlimit {
+        rlim_cur: limit,
+        rlim_max: limit,
+    };
+    // SAFETY: prlimit on our own child with a valid struct.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &low, std::ptr::null_mut()) };
+    assert_eq!(rc, 0, "prlimit");
+}
+
 /// The server process as /proc shows it.
 struct Probe {
     pid: u32,
@@ -464,14 +476,7 @@ fn file_descriptor_exhaustion_does_not_stop_the_listener() {
     let _serial = serial();
     raise_open_files(4096);
     let server = Server::start(&["--header-read-timeout", "60s"]);
-    let pid = server.child.id() as libc::pid_t;
-    let low = libc::rlimit {
-        rlim_cur: 128,
-        rlim_max: 128,
-    };
-    // SAFETY: prlimit on our own child with a valid struct.
-    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &low, std::ptr::null_mut()) };
-    assert_eq!(rc, 0, "prlimit");
+    limit_open_files(&server, 128);
     let figures = Figures::start(
         "fd exhaustion: ulimit -n 128, 400 idle connections",
         &server,
@@ -1904,14 +1909,7 @@ fn grpc_file_descriptor_exhaustion_backs_off_and_does_not_stop_the_listener() {
         "60s",
     ]);
     let grpc = server.grpc_addr();
-    let pid = server.child.id() as libc::pid_t;
-    let low = libc::rlimit {
-        rlim_cur: 128,
-        rlim_max: 128,
-    };
-    // SAFETY: prlimit on our own child with a valid struct.
-    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &low, std::ptr::null_mut()) };
-    assert_eq!(rc, 0, "prlimit");
+    limit_open_files(&server, 128);
     let figures = Figures::start(
         "gRPC fd exhaustion: ulimit -n 128, 400 idle HTTP/2 connections",
         &server,
