@@ -96,7 +96,7 @@ print("; ".join(["this project: %s" % "native release build (`cargo bench` profi
 PY
 )
 versions="$versions; $(rustc --version)"
-report_args=(--out "$dir/report.md" --command "bash scripts/bench_zoo.sh ${flag[*]}" --versions "$versions")
+report_args=(--out "$dir/report.md" --command "bash scripts/bench_zoo.sh${flag[*]:+ ${flag[*]}}" --versions "$versions")
 [ "$quick" = 1 ] || report_args+=(--benchmarks BENCHMARKS.md)
 "$py" scripts/bench/suite_report.py "$dir" "${report_args[@]}"
 cat "$dir/report.md"
