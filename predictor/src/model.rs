@@ -138,6 +138,13 @@ impl Model {
         self.features.len()
     }
 
+    /// Rows a `predict_batch` call should hold for the model to be read once per block of
+    /// rows rather than once per few rows (`Predict::rows_per_pass`: a forest larger than
+    /// the caches); 1 when any batch size is as fast. `host predict` sizes its chunks by it.
+    pub fn rows_per_pass(&self) -> usize {
+        self.estimator.as_predict().rows_per_pass(self.n_features())
+    }
+
     /// Position of the column called `name`, if the model takes it.
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         self.features.iter().position(|f| f == name)

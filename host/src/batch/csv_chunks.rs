@@ -17,6 +17,21 @@ use predictor::columns;
 /// per-chunk cost is noise.
 pub const CHUNK_BYTES: usize = 128 * 1024;
 
+/// The most bytes a chunk is made to hold for a model that wants many rows per batch.
+const MAX_CHUNK_BYTES: usize = 16 << 20;
+
+/// Bytes per chunk for a model that wants `rows` rows per batch (`Model::rows_per_pass`;
+/// a forest larger than the caches is read once per batch): `CHUNK_BYTES`, or `rows`
+/// records at the mean length of the records of `sample` (bytes from a record start)
+/// when that is more, at most `MAX_CHUNK_BYTES`.
+pub fn chunk_bytes(rows: usize, sample: &[u8]) -> usize {
+    let records = memchr::memchr_iter(b'\n', sample).count();
+    if records == 0 {
+        return CHUNK_BYTES;
+    }
+    (rows.saturating_mul(sample.len() / records)).clamp(CHUNK_BYTES, MAX_CHUNK_BYTES)
+}
+
 /// Where the last whole record of `bytes` ends (just past a line feed outside quotes), for
 /// `bytes` that begin at the start of a record; `None` when no record ends in `bytes`.
 pub fn last_record_end(bytes: &[u8]) -> Option<usize> {
@@ -49,9 +64,10 @@ pub fn last_record_end(bytes: &[u8]) -> Option<usize> {
     last
 }
 
-/// Reads an input as whole-record chunks of about `CHUNK_BYTES`.
+/// Reads an input as whole-record chunks of about `chunk_bytes`.
 pub struct Chunker<R> {
     reader: R,
+    chunk_bytes: usize,
     /// Bytes read and not yet handed out; they begin at a record start.
     buf: Vec<u8>,
     eof: bool,
@@ -60,10 +76,12 @@ pub struct Chunker<R> {
 }
 
 impl<R: Read> Chunker<R> {
-    /// `start` holds the bytes already read (from a record start on).
-    pub fn new(reader: R, start: Vec<u8>, eof: bool) -> Self {
+    /// `start` holds the bytes already read (from a record start on); chunks are about
+    /// `chunk_bytes` long.
+    pub fn new(reader: R, start: Vec<u8>, eof: bool, chunk_bytes: usize) -> Self {
         Chunker {
             reader,
+            chunk_bytes,
             buf: start,
             eof,
             spare: Vec::new(),
@@ -97,10 +115,11 @@ impl<R: Read> Chunker<R> {
             if self.eof {
                 return Ok((!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf)));
             }
-            if self.buf.len() >= CHUNK_BYTES {
+            let size = self.chunk_bytes;
+            if self.buf.len() >= size {
                 if let Some(end) = last_record_end(&self.buf) {
                     let mut rest = self.spare.pop().unwrap_or_default();
-                    rest.reserve(CHUNK_BYTES + 8192);
+                    rest.reserve(size + 8192);
                     rest.extend_from_slice(&self.buf[end..]);
                     let mut chunk = std::mem::replace(&mut self.buf, rest);
                     chunk.truncate(end);
@@ -108,7 +127,7 @@ impl<R: Read> Chunker<R> {
                 }
             }
             // Not a whole chunk yet (or one record longer than a chunk): read on.
-            let want = CHUNK_BYTES.max(self.buf.len()) - self.buf.len().min(CHUNK_BYTES) + 4096;
+            let want = size.max(self.buf.len()) - self.buf.len().min(size) + 4096;
             self.fill(want)?;
         }
     }
@@ -348,6 +367,42 @@ fn cell(bytes: &[u8]) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_hold_the_rows_a_model_asks_for_within_bounds() {
+        let records = "1.25,2.5,3.75\n".repeat(100); // 14 bytes a record
+        assert_eq!(chunk_bytes(1, records.as_bytes()), CHUNK_BYTES);
+        assert_eq!(chunk_bytes(20_000, records.as_bytes()), 20_000 * 14);
+        assert_eq!(chunk_bytes(usize::MAX, records.as_bytes()), MAX_CHUNK_BYTES);
+        assert_eq!(chunk_bytes(20_000, b"no record ends here"), CHUNK_BYTES);
+        assert_eq!(chunk_bytes(20_000, b""), CHUNK_BYTES);
+    }
+
+    /// Chunks of any size are whole records that together are the input.
+    #[test]
+    fn chunks_of_any_size_are_whole_records_in_order() {
+        let input: Vec<u8> = (0..60_000)
+            .flat_map(|i| format!("{i},\"a\nb\",{}\n", i * 7).into_bytes())
+            .collect();
+        for size in [100, CHUNK_BYTES, 3 * CHUNK_BYTES + 17, 10 << 20] {
+            let (start, rest) = input.split_at(50);
+            let mut chunker = Chunker::new(rest, start.to_vec(), false, size);
+            let mut chunks = Vec::new();
+            while let Some(chunk) = chunker.next_chunk().unwrap() {
+                chunks.push(chunk);
+            }
+            assert_eq!(chunks.concat(), input, "chunks of {size} bytes");
+            let (last, whole) = chunks.split_last().unwrap();
+            assert!(last.len() <= size.max(CHUNK_BYTES) + 4096, "{size}");
+            for chunk in whole {
+                assert!(chunk.len() >= size && chunk.ends_with(b"\n"), "{size}");
+                assert_eq!(
+                    records(chunk).len() * 2,
+                    chunk.iter().filter(|&&b| b == b'\n').count()
+                );
+            }
+        }
+    }
 
     fn records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
         let mut reader = csv::ReaderBuilder::new()

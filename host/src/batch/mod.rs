@@ -332,7 +332,8 @@ pub fn score<R: Read>(
     };
     let rest = buf[header_len..].to_vec();
     drop(buf);
-    let chunker = Chunker::new(reader, rest, eof);
+    let chunk_bytes = csv_chunks::chunk_bytes(model.rows_per_pass(), &rest);
+    let chunker = Chunker::new(reader, rest, eof, chunk_bytes);
     let text = sink.wants_text();
     let plan = Plan {
         model,

@@ -26,7 +26,7 @@ use super::parquet_pages::check_pages;
 use super::pipeline::{ChunkInput, Source};
 use super::BatchError;
 
-/// Rows read per chunk.
+/// Rows read per chunk, or the model's `rows_per_pass` when that is more.
 const CHUNK_ROWS: usize = 8192;
 /// Values (rows x columns) buffered before a row group is written.
 const ROW_GROUP_VALUES: usize = 1 << 20;
@@ -141,6 +141,7 @@ pub struct ParquetSource<R: ChunkReader + 'static> {
     /// For each model feature: its leaf column and how it reads.
     columns: Vec<(usize, Kind, i16)>,
     width: usize,
+    chunk_rows: usize,
     next_group: usize,
     /// The current row group's column readers (model order) and the rows left in it.
     readers: Vec<ColumnReader>,
@@ -185,6 +186,7 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
             input,
             reader,
             width: columns.len(),
+            chunk_rows: CHUNK_ROWS.max(model.rows_per_pass()),
             columns,
             next_group: 0,
             readers: Vec::new(),
@@ -356,7 +358,7 @@ impl<R: ChunkReader + 'static> ParquetSource<R> {
                 .collect::<Result<_, _>>()
                 .map_err(parquet_error)?;
         }
-        let n = self.left.min(CHUNK_ROWS);
+        let n = self.left.min(self.chunk_rows);
         let mut rows = vec![0.0; n * self.width];
         for (j, reader) in self.readers.iter_mut().enumerate() {
             let (_, kind, max_def) = self.columns[j];

@@ -25,7 +25,7 @@ use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::{argmax, exp, exp_minus_logsumexp_in_place, expit, softmax_in_place};
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::trees::parallel_chunk_rows;
-use super::trees::rows_per_block;
+use super::trees::{rows_per_block, rows_per_pass};
 use super::{Classify, Head, Predict, Regress};
 
 /// Every predictor of a model, validated: children after their parent, features in range;
@@ -174,6 +174,10 @@ impl Predict for HistGradientBoostingRegressor {
         None
     }
 
+    fn rows_per_pass(&self, n_features: usize) -> usize {
+        rows_per_pass(self.predictors.fast.as_ref(), n_features, 8)
+    }
+
     fn head(&self) -> Head<'_> {
         Head::Regressor(self)
     }
@@ -296,6 +300,10 @@ impl Predict for HistGradientBoostingClassifier {
 
     fn first_unrepresentable(&self, _rows: &[f64]) -> Option<usize> {
         None
+    }
+
+    fn rows_per_pass(&self, n_features: usize) -> usize {
+        rows_per_pass(self.predictors.fast.as_ref(), n_features, 8)
     }
 
     fn head(&self) -> Head<'_> {

@@ -52,6 +52,14 @@ pub trait Predict {
     /// turns it into the error naming the cell.
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize>;
 
+    /// Rows a batch should hold for this estimator to read its model once per block of
+    /// rows rather than once per few rows (a model larger than the caches, walked tree by
+    /// tree): a batch scorer (`host predict`) sizes its chunks by it. 1 when any batch
+    /// size reads the model as fast.
+    fn rows_per_pass(&self, _n_features: usize) -> usize {
+        1
+    }
+
     /// What the estimator answers.
     fn head(&self) -> Head<'_>;
 }

@@ -23,7 +23,7 @@ use model_format::trees::forest::{
 use model_format::trees::{NanInput, TreeBlock};
 
 use super::compact::walk::LANES;
-use super::compact::CompactTrees;
+use super::compact::{CompactTrees, SplitValue};
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::argmax;
@@ -111,6 +111,21 @@ pub(crate) fn block_rows(width: usize, value_bytes: usize) -> usize {
 const BLOCK_BYTES: usize = 1 << 20;
 const MAX_BLOCK_ROWS: usize = 16_384;
 
+/// `Predict::rows_per_pass` of a model walked in the compact layout `fast`: a block of
+/// rows when its splits are larger than a block (`BLOCK_BYTES`), so that they are read
+/// from memory once per block, not once per batch of a few rows; 1 otherwise (they stay
+/// in cache between batches) and for a model without the layout.
+pub(crate) fn rows_per_pass<T: SplitValue>(
+    fast: Option<&CompactTrees<T>>,
+    width: usize,
+    value_bytes: usize,
+) -> usize {
+    match fast {
+        Some(fast) if fast.node_bytes() > BLOCK_BYTES => block_rows(width, value_bytes),
+        _ => 1,
+    }
+}
+
 /// Rows per rayon task for a batch of `n_rows` split over cores: an equal share per
 /// thread, at least 2,048 rows and at most one block, so splitting keeps the blocks large.
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
@@ -190,6 +205,10 @@ impl Predict for TreeRegressor {
 
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
         first_over_float32(rows)
+    }
+
+    fn rows_per_pass(&self, n_features: usize) -> usize {
+        rows_per_pass(self.walker.fast.as_ref(), n_features, 4)
     }
 
     fn head(&self) -> Head<'_> {
@@ -355,6 +374,10 @@ impl Predict for TreeClassifier {
 
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
         first_over_float32(rows)
+    }
+
+    fn rows_per_pass(&self, n_features: usize) -> usize {
+        rows_per_pass(self.walker.fast.as_ref(), n_features, 4)
     }
 
     fn head(&self) -> Head<'_> {
@@ -557,6 +580,34 @@ mod tests {
                 assert_eq!(la, lb, "{name}, {n} rows, no probabilities");
             }
         }
+    }
+
+    /// A batch scorer is asked for whole blocks of rows only by a model whose splits do not
+    /// stay in cache between batches (larger than a block of rows).
+    #[test]
+    fn only_trees_larger_than_a_block_ask_for_a_block_of_rows() {
+        // One chain of `splits` splits: split 2k's left child is leaf 2k+1, its right the
+        // next split; the last node is a leaf.
+        let chain = |splits: u32| -> CompactTrees<f32> {
+            let mut nodes: Vec<Node> = (0..splits)
+                .flat_map(|k| {
+                    [
+                        Node::new(k % 8, 0.5, 2 * k + 1, 2 * k + 2, 0.0),
+                        Node::leaf(1.0),
+                    ]
+                })
+                .collect();
+            nodes.push(Node::leaf(2.0));
+            CompactTrees::from_tree_nodes(&nodes, &[0]).expect("a small tree")
+        };
+        let small = chain(1000);
+        let large = chain(100_000);
+        assert!(small.node_bytes() <= BLOCK_BYTES && large.node_bytes() > BLOCK_BYTES);
+        assert_eq!(rows_per_pass(Some(&small), 8, 4), 1);
+        assert_eq!(rows_per_pass::<f32>(None, 8, 4), 1);
+        assert_eq!(rows_per_pass(Some(&large), 8, 4), MAX_BLOCK_ROWS);
+        assert_eq!(rows_per_pass(Some(&large), 32, 4), BLOCK_BYTES / (32 * 4));
+        assert_eq!(rows_per_pass(Some(&large), 32, 8), BLOCK_BYTES / (32 * 8));
     }
 
     #[test]
