@@ -359,10 +359,12 @@ struct RandomForest {
     width: usize,
 }
 
-/// 1..40 trees of depth 0..=3 (leaves anywhere), over 1..=12 features (so rows wider
-/// than one AVX2 register are covered too), with random thresholds and leaf values.
+/// 1..40 trees of depth 0..=3 (leaves anywhere), over 1..=40 features (so rows wider
+/// than one AVX2 register, gathered one row at a time, are covered too; half the forests
+/// fit one register), with random thresholds and leaf values.
 fn random_forest(rng: &mut SplitMix) -> RandomForest {
-    let width = 1 + rng.below(12) as usize;
+    let widest = if rng.below(2) == 0 { 8 } else { 40 };
+    let width = 1 + rng.below(widest) as usize;
     let n_trees = 1 + rng.below(40) as usize;
     let mut nodes = Vec::new();
     let mut roots = Vec::new();

@@ -1,7 +1,8 @@
 //! The x86 AVX2 kernel. One row: eight trees per register (a lane-wise permute gives each
-//! tree its feature), all seven node tests at once, then only the float64 adds in tree
-//! order. Batches: 16 rows per block in float32 lanes against broadcast thresholds, the
-//! eight leaves of a tree looked up with two 32-bit permutes, sums in float64 lanes.
+//! tree its feature; a gather from memory for rows wider than a register), all seven node
+//! tests at once, then only the float64 adds in tree order. Batches: 16 rows per block in
+//! float32 lanes against broadcast thresholds, the eight leaves of a tree looked up with
+//! two 32-bit permutes, sums in float64 lanes.
 
 #[cfg(target_arch = "x86")]
 use core::arch::x86::*;
@@ -9,6 +10,8 @@ use core::arch::x86::*;
 use core::arch::x86_64::*;
 
 use model_format::gradient_boosting::padded::{PaddedForest, GROUP, LEAVES, NODES};
+
+use super::cast_into;
 
 /// The widest row the one-row kernel holds in one register.
 pub const ROW_LANES: usize = 8;
@@ -43,7 +46,27 @@ unsafe fn leaf_index(l: [__m256; NODES]) -> __m256i {
 /// The CPU must support AVX2; `forest.min_width <= ROW_LANES`.
 #[target_feature(enable = "avx2")]
 pub unsafe fn predict_row(forest: &PaddedForest, row: &[f32; ROW_LANES]) -> f64 {
-    let x = _mm256_loadu_ps(row.as_ptr());
+    row_sum::<false>(forest, _mm256_loadu_ps(row.as_ptr()), row.as_ptr())
+}
+
+/// One row of any width (already float32): as `predict_row`, but each tree's feature is
+/// gathered from the row in memory (`vgatherdps`) instead of permuted within one
+/// register. For rows wider than `ROW_LANES`, where a batch block would cost one row as
+/// much as a whole block.
+///
+/// # Safety
+/// The CPU must support AVX2; `forest.min_width <= row.len()`.
+#[target_feature(enable = "avx2")]
+pub unsafe fn predict_wide_row(forest: &PaddedForest, row: &[f32]) -> f64 {
+    row_sum::<true>(forest, _mm256_setzero_ps(), row.as_ptr())
+}
+
+/// The one-row kernel: eight trees at a time, the seven node tests of each in one
+/// compare, then the float64 adds in tree order. Each test's row value is lane
+/// `feature` of `x` (`GATHER` false: the row fits one register), or is loaded from
+/// `row + feature` (`GATHER` true).
+#[inline(always)]
+unsafe fn row_sum<const GATHER: bool>(forest: &PaddedForest, x: __m256, row: *const f32) -> f64 {
     let thresholds = forest.thresholds().as_ptr();
     let features = forest.features().as_ptr();
     let leaves = forest.leaves().as_ptr();
@@ -57,10 +80,12 @@ pub unsafe fn predict_row(forest: &PaddedForest, row: &[f32; ROW_LANES]) -> f64 
         let mut left = [_mm256_setzero_ps(); NODES];
         for (k, l) in left.iter_mut().enumerate() {
             let slot = base + k * GROUP;
-            let fx = _mm256_permutevar8x32_ps(
-                x,
-                _mm256_loadu_si256(features.add(slot) as *const __m256i),
-            );
+            let feature = _mm256_loadu_si256(features.add(slot) as *const __m256i);
+            let fx = if GATHER {
+                _mm256_i32gather_ps::<4>(row, feature)
+            } else {
+                _mm256_permutevar8x32_ps(x, feature)
+            };
             *l = _mm256_cmp_ps::<_CMP_LE_OQ>(fx, _mm256_loadu_ps(thresholds.add(slot)));
         }
         let leaf = _mm256_add_epi32(leaf_index(left), lane_offsets);
@@ -86,6 +111,23 @@ pub unsafe fn predict_row(forest: &PaddedForest, row: &[f32; ROW_LANES]) -> f64 
     sum
 }
 
+/// One scaled row (`width` values) through the one-row kernel that fits it.
+///
+/// # Safety
+/// The CPU must support AVX2; `forest.min_width <= row.len()`.
+#[target_feature(enable = "avx2")]
+pub unsafe fn predict_any_row(forest: &PaddedForest, row: &[f64]) -> f64 {
+    if row.len() <= ROW_LANES {
+        let mut row32 = [0.0f32; ROW_LANES];
+        cast_into(row, &mut row32);
+        predict_row(forest, &row32)
+    } else {
+        let mut row32 = alloc::vec![0.0f32; row.len()];
+        cast_into(row, &mut row32);
+        predict_wide_row(forest, &row32)
+    }
+}
+
 /// A batch of scaled rows (row-major, `width` each) into `out`.
 ///
 /// # Safety
@@ -99,13 +141,9 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
         let n = out.len();
         if n < BLOCK {
             // A short tail: a block costs as much as ~8 rows one by one.
-            if 2 * n <= BLOCK && width <= ROW_LANES {
+            if 2 * n <= BLOCK {
                 for (row, y) in rows.chunks_exact(width).zip(out.iter_mut()) {
-                    let mut row32 = [0.0f32; ROW_LANES];
-                    for (d, v) in row32.iter_mut().zip(row) {
-                        *d = *v as f32;
-                    }
-                    *y = predict_row(forest, &row32);
+                    *y = predict_any_row(forest, row);
                 }
                 return;
             }

@@ -30,14 +30,10 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
         let n = out.len();
         if n < BLOCK {
             // A short tail: a block costs as much as ~4 rows one by one.
-            if n <= 4 && width <= avx2::ROW_LANES {
+            if n <= 4 {
                 for (row, y) in rows.chunks_exact(width).zip(out.iter_mut()) {
-                    let mut row32 = [0.0f32; avx2::ROW_LANES];
-                    for (d, v) in row32.iter_mut().zip(row) {
-                        *d = *v as f32;
-                    }
                     // SAFETY: Kernel::Avx512 is only available with AVX2 too.
-                    *y = avx2::predict_row(forest, &row32);
+                    *y = avx2::predict_any_row(forest, row);
                 }
                 return;
             }

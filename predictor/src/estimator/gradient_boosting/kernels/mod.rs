@@ -188,11 +188,9 @@ impl FastForest {
         }
         match kernel {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-            Kernel::Avx2 | Kernel::Avx512 if row.len() <= avx2::ROW_LANES => {
-                let mut row32 = [0.0f32; avx2::ROW_LANES];
-                cast_into(row, &mut row32);
-                // SAFETY: AVX2 is available (checked above); row32 is ROW_LANES wide.
-                Some(unsafe { avx2::predict_row(&self.layout, &row32) })
+            Kernel::Avx2 | Kernel::Avx512 => {
+                // SAFETY: AVX2 is available (checked above); the row is wide enough.
+                Some(unsafe { avx2::predict_any_row(&self.layout, row) })
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kernel::Simd128 if self.ranked().is_some() => {
