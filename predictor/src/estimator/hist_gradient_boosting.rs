@@ -25,7 +25,7 @@ use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::{argmax, exp, exp_minus_logsumexp_in_place, expit, softmax_in_place};
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::trees::parallel_chunk_rows;
-use super::trees::{rows_per_block, rows_per_pass};
+use super::trees::{rows_per_block, rows_per_pass, split_bytes};
 use super::{Classify, Head, Predict, Regress};
 
 /// Every predictor of a model, validated: children after their parent, features in range;
@@ -188,7 +188,8 @@ impl Regress for HistGradientBoostingRegressor {
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
         if out.len() >= PARALLEL_MIN_ROWS {
             use rayon::prelude::*;
-            let chunk = parallel_chunk_rows(out.len(), n_features, 8);
+            let bytes = split_bytes(self.predictors.fast.as_ref());
+            let chunk = parallel_chunk_rows(out.len(), n_features, 8, bytes);
             rows.par_chunks(chunk * n_features)
                 .zip(out.par_chunks_mut(chunk))
                 .for_each(|(rows, out)| self.predict_rows_into(rows, n_features, out, false));
@@ -205,7 +206,8 @@ impl HistGradientBoostingRegressor {
     }
 
     fn predict_rows_into(&self, rows: &[f64], n_features: usize, out: &mut [f64], reference: bool) {
-        let block = rows_per_block(out.len(), n_features, 8);
+        let bytes = split_bytes(self.predictors.fast.as_ref());
+        let block = rows_per_block(out.len(), n_features, 8, bytes);
         let blocks = rows.chunks(block * n_features);
         for (rows, out) in blocks.zip(out.chunks_mut(block)) {
             let p = &self.predictors;
@@ -326,7 +328,8 @@ impl Classify for HistGradientBoostingClassifier {
         #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
         if labels.len() >= PARALLEL_MIN_ROWS {
             use rayon::prelude::*;
-            let chunk = parallel_chunk_rows(labels.len(), n_features, 8);
+            let bytes = split_bytes(self.predictors.fast.as_ref());
+            let chunk = parallel_chunk_rows(labels.len(), n_features, 8, bytes);
             let chunks = rows
                 .par_chunks(chunk * n_features)
                 .zip(labels.par_chunks_mut(chunk));
@@ -368,7 +371,8 @@ impl HistGradientBoostingClassifier {
     ) {
         let k = self.n_classes;
         let per_row = self.baseline.len();
-        let block = rows_per_block(labels.len(), n_features, 8);
+        let bytes = split_bytes(self.predictors.fast.as_ref());
+        let block = rows_per_block(labels.len(), n_features, 8, bytes);
         let mut raw = vec![0.0; block * per_row];
         let mut p = vec![0.0; k];
         let needs_proba = proba.is_some() || self.decision == HistDecision::ArgmaxProba;

@@ -37,7 +37,7 @@ impl DeepForest {
 
     /// Predicts each scaled row (row-major, `width` wide) into `out`, on this thread.
     pub fn predict_into(&self, rows: &[f64], width: usize, out: &mut [f64]) {
-        for_each_block32(rows, width, |first, m, block32| {
+        for_each_block32(rows, width, self.trees.node_bytes(), |first, m, block32| {
             let y = &mut out[first..first + m];
             y.fill(self.init);
             self.trees

@@ -182,7 +182,8 @@ fn predict_deep(deep: &DeepForest, rows: &[f64], n_features: usize, out: &mut [f
     #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
     if out.len() >= kernels::PARALLEL_MIN_ROWS {
         use rayon::prelude::*;
-        let chunk = crate::estimator::trees::parallel_chunk_rows(out.len(), n_features, 4);
+        let bytes = deep.trees().node_bytes();
+        let chunk = crate::estimator::trees::parallel_chunk_rows(out.len(), n_features, 4, bytes);
         rows.par_chunks(chunk * n_features)
             .zip(out.par_chunks_mut(chunk))
             .for_each(|(rows, out)| deep.predict_into(rows, n_features, out));
