@@ -116,8 +116,8 @@ pub(crate) fn block_rows(width: usize, value_bytes: usize, model_bytes: usize) -
 /// Bytes of rows per block for a model of `model_bytes` of splits. One that stays in a
 /// core's caches (`CACHED_BYTES`) gets blocks that do too (1 MB). A larger one is read
 /// from memory once per block, so its blocks are larger: 4 MB. Measured on the suite's
-/// 100-tree forests (6-10 M nodes, 32 features, 100,000 rows, one core, AVX-512 EPYC,
-/// three runs each): the random forest 10,700-12,000 ns/row with 1 MB blocks (8,192 rows),
+/// 100-tree forests (6-10 M nodes, 32 features, 100,000 rows, one core, AVX-512 EPYC, 2-6
+/// runs each): the random forest 10,700-12,000 ns/row with 1 MB blocks (8,192 rows),
 /// 6,500-8,500 with 2 MB, 4,700-7,300 with 4 MB, no better with 8 or 16 MB; the
 /// HistGradientBoosting models (under 1 MB) 10-17% slower with 4 MB blocks (one run).
 fn block_bytes(model_bytes: usize) -> usize {

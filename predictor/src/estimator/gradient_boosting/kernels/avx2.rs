@@ -140,7 +140,8 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
     for (rows, out) in rows.chunks(BLOCK * width).zip(out.chunks_mut(BLOCK)) {
         let n = out.len();
         if n < BLOCK {
-            // A short tail: a block costs as much as ~8 rows one by one.
+            // A short tail: a block costs as much as ~8 rows one by one (measured with rows
+            // that fit a register; gathered wide rows were timed on AVX-512's tails only).
             if 2 * n <= BLOCK {
                 for (row, y) in rows.chunks_exact(width).zip(out.iter_mut()) {
                     *y = predict_any_row(forest, row);

