@@ -283,8 +283,8 @@ fn the_model_api_matches_the_reference_pipeline() {
 #[test]
 fn forests_that_do_not_quantise_keep_the_float32_kernels() {
     // 300 stumps with distinct thresholds on feature 0 (over the 255 a byte rank holds),
-    // and one on feature 16 (wider than the 16 lanes the one-row kernel swizzles).
-    for (feature, n) in [(0u32, 300usize), (16, 3)] {
+    // and three on feature 64 (wider than the 64 features the byte ranks take).
+    for (feature, n) in [(0u32, 300usize), (64, 3)] {
         let mut rng = SplitMix(feature as u64 + 1);
         let mut nodes = Vec::new();
         let mut roots = Vec::new();
@@ -359,11 +359,12 @@ struct RandomForest {
     width: usize,
 }
 
-/// 1..40 trees of depth 0..=3 (leaves anywhere), over 1..=40 features (so rows wider
-/// than one AVX2 register, gathered one row at a time, are covered too; half the forests
-/// fit one register), with random thresholds and leaf values.
+/// 1..40 trees of depth 0..=3 (leaves anywhere), over 1..=70 features (so rows wider
+/// than one AVX2 register, gathered one row at a time, and ranks in up to four wasm
+/// vectors, or too wide to rank, are covered too; half the forests fit one register),
+/// with random thresholds and leaf values.
 fn random_forest(rng: &mut SplitMix) -> RandomForest {
-    let widest = if rng.below(2) == 0 { 8 } else { 40 };
+    let widest = if rng.below(2) == 0 { 8 } else { 70 };
     let width = 1 + rng.below(widest) as usize;
     let n_trees = 1 + rng.below(40) as usize;
     let mut nodes = Vec::new();

@@ -17,8 +17,7 @@
 //!
 //! Layout (`GROUP` = 16 trees side by side, one wasm vector of bytes per node):
 //! `columns[(g * NODES + k) * GROUP + j]` and `limits[...]`: node `k` of tree `g * GROUP + j`;
-//! its column is `feature * 16`, the byte offset of the feature's ranks in a block of 16
-//! rows (so the batch kernel adds it to the block's address as it is).
+//! its column is the feature it reads (below `MAX_FEATURES`).
 //! Padded filler nodes (whose both subtrees hold the same leaf) read feature 0, limit 0x80.
 
 use alloc::borrow::Cow;
@@ -34,8 +33,9 @@ pub const CUTS: usize = 255;
 /// Entries per feature in `cuts` (the last is always +inf): a power of two, so a search
 /// index masked to it needs no bounds check.
 pub const STRIDE: usize = 256;
-/// Widest row the quantised layout takes: the one-row kernel swizzles 16 byte lanes.
-pub const MAX_FEATURES: usize = 16;
+/// Widest row the quantised layout takes: the wasm one-row kernel swizzles a tree's
+/// feature out of at most four vectors of 16 byte lanes.
+pub const MAX_FEATURES: usize = 64;
 
 /// A forest's splits as byte ranks (see the module doc).
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +43,7 @@ pub struct RankedForest {
     /// Features with cuts (every split reads one of `0..width`).
     width: usize,
     cuts: Cow<'static, [f32]>,
-    /// Each node's feature times `GROUP`.
+    /// Each node's feature.
     columns: Cow<'static, [u8]>,
     /// Each node's `(i + 1) ^ 0x80`.
     limits: Cow<'static, [u8]>,
@@ -92,7 +92,7 @@ impl RankedForest {
                     .position(|c| *c == thresholds[slot])
                     .expect("every threshold is a cut");
                 let at = RankedForest::slot(t, k);
-                columns[at] = (f * GROUP) as u8;
+                columns[at] = f as u8;
                 limits[at] = (i as u8 + 1) ^ 0x80;
             }
         }
@@ -142,7 +142,7 @@ impl RankedForest {
     /// The feature node `slot` reads.
     #[inline(always)]
     pub fn feature(&self, slot: usize) -> usize {
-        usize::from(self.columns[slot]) / GROUP
+        usize::from(self.columns[slot])
     }
 
     /// Index into `columns`/`limits` of node `k` of tree `t`.

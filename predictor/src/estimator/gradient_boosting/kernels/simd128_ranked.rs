@@ -1,7 +1,7 @@
 //! The wasm32 simd128 kernels over byte ranks (`model_format::gradient_boosting::ranked`),
 //! for forests that quantise: a batch ranks 32 rows into two column-major byte blocks and
 //! tests 16 rows per compare; one row tests 16 trees per compare (its ranks swizzled by the
-//! trees' features).
+//! trees' features, from one vector per 16 features).
 //! Leaf values are added one by one in float64, each row's sum in tree order.
 
 use core::arch::wasm32::*;
@@ -10,16 +10,19 @@ use super::simd128::leaf_bits;
 use model_format::gradient_boosting::padded::{PaddedForest, LEAVES, NODES};
 use model_format::gradient_boosting::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
 
-/// Rows per lane group: one vector of byte lanes (the unit of `RankedForest::columns`).
+/// Rows per lane group: one vector of byte lanes.
 const LANES: usize = GROUP;
 /// Lane groups per block: each node's column and limit are loaded once for all of them.
 const HALVES: usize = 2;
 /// Rows per block.
 const BLOCK: usize = LANES * HALVES;
 
-/// A block of biased ranks, `[half][column + lane]` (column = feature * 16), each half one
-/// vector past any `u8` column so a column read needs no bounds check.
-type Block = [[u8; 256 + LANES]; HALVES];
+/// A block of biased ranks, `[half][feature * LANES + lane]`, each half one vector past
+/// its last feature so a column read needs no bounds check.
+type Block = [[u8; MAX_FEATURES * LANES + LANES]; HALVES];
+
+/// Features per vector of a row's ranks in the one-row kernel.
+const FEATURES_PER_VECTOR: usize = 16;
 
 /// Trailing rows (after the whole blocks) below this many go through the one-row kernel
 /// instead of a padded block.
@@ -61,11 +64,28 @@ fn load_bytes(bytes: &[u8]) -> v128 {
 
 /// One row: the (biased) ranks of its features in byte lanes, then 16 trees per compare.
 pub fn predict_row(forest: &PaddedForest, ranked: &RankedForest, row: &[f64]) -> f64 {
+    match ranked.width().div_ceil(FEATURES_PER_VECTOR) {
+        0 | 1 => predict_row_in::<1>(forest, ranked, row),
+        2 => predict_row_in::<2>(forest, ranked, row),
+        3 => predict_row_in::<3>(forest, ranked, row),
+        _ => predict_row_in::<4>(forest, ranked, row),
+    }
+}
+
+/// `predict_row` for rows of at most `VECTORS * 16` features.
+#[inline(always)]
+fn predict_row_in<const VECTORS: usize>(
+    forest: &PaddedForest,
+    ranked: &RankedForest,
+    row: &[f64],
+) -> f64 {
+    const { assert!(VECTORS * FEATURES_PER_VECTOR <= MAX_FEATURES) };
     let mut ranks = [0u8; MAX_FEATURES];
     for (f, (rank, v)) in ranks.iter_mut().zip(&row[..ranked.width()]).enumerate() {
         *rank = ranked.rank(f, *v as f32) ^ 0x80;
     }
-    let ranks = load_bytes(&ranks);
+    let ranks: [v128; VECTORS] =
+        core::array::from_fn(|i| load_bytes(&ranks[i * FEATURES_PER_VECTOR..]));
 
     let mut sum = forest.init();
     for (g, trees) in forest.leaves()[..forest.n_trees() * LEAVES]
@@ -76,9 +96,15 @@ pub fn predict_row(forest: &PaddedForest, ranked: &RankedForest, row: &[f64]) ->
         let columns = &ranked.columns()[nodes..][..NODES * GROUP];
         let limits = &ranked.limits()[nodes..][..NODES * GROUP];
         let left: [v128; NODES] = core::array::from_fn(|k| {
-            // Column / 16 = feature: a lane of the row's ranks.
-            let features = u8x16_shr(load_bytes(&columns[k * GROUP..]), 4);
-            let x = u8x16_swizzle(ranks, features);
+            let features = load_bytes(&columns[k * GROUP..]);
+            // Each lane's rank from the vector that holds its feature: a swizzle index of
+            // 16 or more (after the wrapping subtraction) gives 0, so only that vector's
+            // lane is not 0.
+            let mut x = u8x16_swizzle(ranks[0], features);
+            for (i, ranks) in ranks.iter().enumerate().skip(1) {
+                let base = u8x16_splat((i * FEATURES_PER_VECTOR) as u8);
+                x = v128_or(x, u8x16_swizzle(*ranks, u8x16_sub(features, base)));
+            }
             i8x16_lt(x, load_bytes(&limits[k * GROUP..]))
         });
         let offsets = store_bytes(leaf_offset(&left));
@@ -96,10 +122,16 @@ pub fn predict_batch(
     width: usize,
     out: &mut [f64],
 ) {
+    if out.len() < ROW_KERNEL_BELOW {
+        for (row, y) in rows.chunks_exact(width).zip(out) {
+            *y = predict_row(forest, ranked, row);
+        }
+        return;
+    }
     let whole = out.len() / BLOCK * BLOCK;
     let (rows_whole, rows_rest) = rows.split_at(whole * width);
     let (out_whole, out_rest) = out.split_at_mut(whole);
-    let mut block: Block = [[0; 256 + LANES]; HALVES];
+    let mut block: Block = [[0; MAX_FEATURES * LANES + LANES]; HALVES];
     let mut offsets = alloc::vec![0u8; forest.n_trees() * BLOCK];
     let tops = top_cuts(ranked);
     for (rows, out) in rows_whole
@@ -209,10 +241,12 @@ fn block_sums(
             let mut left = [[u8x16_splat(0); NODES]; HALVES];
             for k in 0..NODES {
                 // SAFETY: j < GROUP and k < NODES, so `j + k * GROUP` is within the group's
-                // NODES * GROUP bytes; a u8 column plus 16 bytes is within a half; loads
-                // take any alignment.
+                // NODES * GROUP bytes; the feature is taken below MAX_FEATURES (which every
+                // feature already is), so its 16 bytes are within a half; loads take any
+                // alignment.
                 unsafe {
-                    let column = usize::from(*columns.add(k * GROUP));
+                    let feature = usize::from(*columns.add(k * GROUP)) % MAX_FEATURES;
+                    let column = feature * LANES;
                     let limit = v128_load8_splat(limits.add(k * GROUP));
                     for (left, half) in left.iter_mut().zip(block) {
                         let x = v128_load(half.as_ptr().add(column) as *const v128);
