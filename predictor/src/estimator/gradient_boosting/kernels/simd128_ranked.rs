@@ -67,7 +67,6 @@ pub fn predict_row(forest: &PaddedForest, ranked: &RankedForest, row: &[f64]) ->
     match ranked.width().div_ceil(FEATURES_PER_VECTOR) {
         0 | 1 => predict_row_in::<1>(forest, ranked, row),
         2 => predict_row_in::<2>(forest, ranked, row),
-        3 => predict_row_in::<3>(forest, ranked, row),
         _ => predict_row_in::<4>(forest, ranked, row),
     }
 }
