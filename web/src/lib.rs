@@ -156,6 +156,16 @@ pub fn predict_rows(
     model.predict_flat(rows, scaling).map_err(js_error)
 }
 
+/// One row's value (the model's columns in model order) as a number: `predictRows(row, 1)`
+/// with no array in or out, the cheapest call for one row.
+#[wasm_bindgen(js_name = predictValue)]
+pub fn predict_value(
+    row: &[f64],
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<js_sys::Object>,
+) -> Result<f64, JsError> {
+    predict_rows(row, 1, options).map(|values| values[0])
+}
+
 /// The embedded model: name, version, description, target and feature order.
 #[wasm_bindgen(js_name = modelInfo, unchecked_return_type = "ModelInfo")]
 pub fn model_info() -> Result<JsValue, JsError> {

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { initSync, predict, predictRows, modelInfo } from "../pkg/predictor.js";
+import { initSync, predict, predictRows, predictValue, modelInfo } from "../pkg/predictor.js";
 
 initSync({ module: readFileSync(new URL("../pkg/predictor_bg.wasm", import.meta.url)) });
 
@@ -71,9 +71,11 @@ test("every training golden row: typed rows, records, one at a time", () => {
   assertBits(predict(records(rows)).prediction, prediction, "predict(records)");
   rows.forEach((row, i) => {
     assertBits(predictRows(new Float64Array(row), 1), [prediction[i]], `row ${i} alone`);
+    assertBits([predictValue(new Float64Array(row))], [prediction[i]], `predictValue of row ${i}`);
   });
   for (const row of rejected) {
     assert.throws(() => predictRows(new Float64Array(row), 1), /overflows float32/);
+    assert.throws(() => predictValue(new Float64Array(row)), /overflows float32/);
   }
 });
 
@@ -96,6 +98,11 @@ test("bad input throws an Error", () => {
     message: "1 rows of 6 values need 6 values, got 7",
   });
   assert.throws(() => predictRows(new Float64Array(6), 1, { scaling: "nope" }), /unknown scaling "nope"/);
+  assert.throws(() => predictValue(new Float64Array(5)), {
+    name: "Error",
+    message: "1 rows of 6 values need 6 values, got 5",
+  });
+  assert.throws(() => predictValue(new Float64Array(6), { scaling: "nope" }), /unknown scaling "nope"/);
   assert.throws(() => predict([{ CHAS: 0 }], { scaling: 5 }), {
     name: "Error",
     message: 'options: scaling must be a string, "training" or "per-request"',

@@ -34,6 +34,8 @@ test("loadModel refuses what is not a model file, with a thrown Error", () => {
   const ridge = loadModel(new Uint8Array(zoo("sklearn-1.9/pipeline_standard_ridge", "model.json")));
   assert.throws(() => ridge.predictProba(new Float64Array(8), 1), /regressor/);
   assert.throws(() => ridge.predictRows(new Float64Array(7), 1), /need 8 values, got 7/);
+  assert.throws(() => ridge.predictValue(new Float64Array(7)), /need 8 values, got 7/);
+  assert.throws(() => ridge.predictValue(new Float64Array(8), { scaling: "nope" }), /unknown scaling "nope"/);
   assert.throws(() => ridge.predict([[1, 2, 3, 4, 5, 6, 7, 8]], { output: "predict_proba" }), {
     message: "output predict_proba needs a classifier; model pipeline_standard_ridge is a regressor",
   });
@@ -49,6 +51,8 @@ test("loadModel of the Boston file answers what the embedded functions answer", 
   const row = new Float64Array([0, 6.575, 296, 15.3, 396.9, 4.98]);
   assert.deepEqual(Array.from(boston.predictRows(row, 1)), [25.0021457871835]);
   assert.deepEqual(Array.from(boston.predictRows(row, 1, { scaling: "per-request" })), [20.35373177134412]);
+  assert.equal(boston.predictValue(row), 25.0021457871835);
+  assert.equal(boston.predictValue(row, { scaling: "per-request" }), 20.35373177134412);
   assert.equal(boston.info().kind, "gradient_boosting_regressor");
   assert.equal(boston.info().sklearnVersion, null);
 });

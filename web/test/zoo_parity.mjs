@@ -94,6 +94,12 @@ export function checkModel(model, golden, spec, maxRows) {
     const got = model.predictRows(set.rows, set.n);
     if (classifier) {
       if (!Array.isArray(got)) problems.push(`${set.what}: predictRows of a classifier is not an Array`);
+      try {
+        model.predictValue(set.rows.subarray(0, width));
+        problems.push(`${set.what}: predictValue answered for a classifier`);
+      } catch (err) {
+        if (!(err instanceof Error) || !/is a classifier/.test(err.message)) problems.push(`${set.what}: predictValue: unexpected error ${err}`);
+      }
       compareLabels(`${set.what} predict`, Array.from(got), set.predict.slice(0, set.n), problems);
       const viaPayload = model.predict(Array.from({ length: set.n }, (_, i) => Array.from(set.rows.subarray(i * width, (i + 1) * width), (v) => (Number.isNaN(v) ? null : v))));
       compareLabels(`${set.what} predict(payload)`, viaPayload.prediction, set.predict.slice(0, set.n), problems);
@@ -108,6 +114,10 @@ export function checkModel(model, golden, spec, maxRows) {
       if (!(got instanceof Float64Array)) problems.push(`${set.what}: predictRows of a regressor is not a Float64Array`);
       const theirs = f64Array(set.predict).values.subarray(0, set.n);
       compareFloats(`${set.what} predict`, spec.predict, got, theirs, problems, counts);
+      const oneByOne = Float64Array.from({ length: set.n }, (_, i) => model.predictValue(set.rows.subarray(i * width, (i + 1) * width)));
+      const bits = (a) => new BigUint64Array(a.buffer, a.byteOffset, a.length);
+      const bad = bits(oneByOne).findIndex((b, i) => b !== bits(got)[i]);
+      if (bad >= 0) problems.push(`${set.what}: predictValue of row ${bad} is ${oneByOne[bad]}, predictRows' ${got[bad]}`);
     }
   }
   return { problems, ...counts };
