@@ -38,7 +38,7 @@ pub fn read_model(path: &std::path::Path) -> Result<Model, HostError> {
         path: path.to_path_buf(),
         source,
     })?;
-    Model::from_json(&bytes).map_err(|source| HostError::InvalidModel {
+    Model::from_json_vec(bytes).map_err(|source| HostError::InvalidModel {
         path: path.to_path_buf(),
         source,
     })

@@ -39,8 +39,8 @@ pub use error::ModelError;
 pub use estimator::{EstimatorContext, EstimatorFile, EstimatorFileV2, ValidEstimator};
 pub use label::{Label, LabelKind};
 pub use model::{
-    ModelFile, ModelFileV2, ScalerFile, SourceFile, Task, ValidModel, ValidScaler, FORMAT_NAME,
-    FORMAT_VERSION,
+    ModelFile, ModelFileV2, ReadModelFile, ScalerFile, SourceFile, Task, ValidModel, ValidScaler,
+    FORMAT_NAME, FORMAT_VERSION,
 };
 pub use preprocessing::{StepFile, ValidStep};
 pub use sklearn_version::SklearnVersion;

@@ -2,6 +2,7 @@
 //! the validation every model passes before it is used, whether loaded at run time or
 //! embedded by `predictor/build.rs`. The estimator part is validated by its kind's module.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -115,9 +116,32 @@ pub struct ValidScaler {
     pub scale: Vec<f64>,
 }
 
+/// A model file of either version as read, before validation (a version 2 file's arrays
+/// still base64 text): `ModelFile::read` returns it so that a caller holding a large file's
+/// bytes can free them before the arrays are decoded.
+#[derive(Debug)]
+pub enum ReadModelFile {
+    V1(Box<ModelFile>),
+    V2(Box<ModelFileV2>),
+}
+
+impl ReadModelFile {
+    pub fn validate(self) -> Result<ValidModel, ModelError> {
+        match self {
+            ReadModelFile::V1(file) => (*file).validate(),
+            ReadModelFile::V2(file) => (*file).validate(),
+        }
+    }
+}
+
 impl ModelFile {
     /// Parses and validates a model file of any version this build reads.
     pub fn parse(bytes: &[u8]) -> Result<ValidModel, ModelError> {
+        Self::read(bytes)?.validate()
+    }
+
+    /// Reads a model file of any version this build reads, without validating it.
+    pub fn read(bytes: &[u8]) -> Result<ReadModelFile, ModelError> {
         let not_a_model =
             |e: serde_json::Error| ModelError::new(format!("not a valid model file: {e}"));
         let header: Header = serde_json::from_slice(bytes).map_err(not_a_model)?;
@@ -128,12 +152,12 @@ impl ModelFile {
             ));
         }
         match header.format_version {
-            1 => serde_json::from_slice::<ModelFile>(bytes)
-                .map_err(not_a_model)?
-                .validate(),
-            2 => serde_json::from_slice::<ModelFileV2>(bytes)
-                .map_err(not_a_model)?
-                .validate(),
+            1 => Ok(ReadModelFile::V1(Box::new(
+                serde_json::from_slice(bytes).map_err(not_a_model)?,
+            ))),
+            2 => Ok(ReadModelFile::V2(Box::new(
+                serde_json::from_slice(bytes).map_err(not_a_model)?,
+            ))),
             v => fail(format!(
                 "format_version {v} is not supported (this build reads 1 to {FORMAT_VERSION})"
             )),

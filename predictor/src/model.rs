@@ -59,6 +59,15 @@ impl Model {
         Ok(Self::from_valid(ModelFile::parse(bytes)?))
     }
 
+    /// `from_json` on bytes the caller gives up: they are freed as soon as they are read,
+    /// before the arrays are decoded and the trees laid out, so a large file's bytes are
+    /// not held beside its trees.
+    pub fn from_json_vec(bytes: Vec<u8>) -> Result<Model, ModelError> {
+        let file = ModelFile::read(&bytes)?;
+        drop(bytes);
+        Ok(Self::from_valid(file.validate()?))
+    }
+
     /// The runtime form of a validated model.
     pub fn from_valid(model: ValidModel) -> Model {
         Model {

@@ -13,8 +13,25 @@ fn committed() -> Value {
     serde_json::from_slice(&std::fs::read(MODEL_FILE).unwrap()).unwrap()
 }
 
+/// `from_json` of the file, checked to agree with `from_json_vec` (which frees the bytes
+/// before validating) on the model or on the refusal.
 fn load(v: &Value) -> Result<Model, ModelError> {
-    Model::from_json(&serde_json::to_vec(v).unwrap())
+    load_bytes(serde_json::to_vec(v).unwrap())
+}
+
+#[track_caller]
+fn load_bytes(bytes: Vec<u8>) -> Result<Model, ModelError> {
+    let by_slice = Model::from_json(&bytes);
+    match (&by_slice, Model::from_json_vec(bytes)) {
+        (Ok(a), Ok(b)) => assert!(*a == b, "from_json_vec loaded another model"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!(
+            "from_json gave {:?}, from_json_vec {:?}",
+            a.is_ok(),
+            b.is_ok()
+        ),
+    }
+    by_slice
 }
 
 #[track_caller]
@@ -42,6 +59,22 @@ fn committed_file_loads_to_the_embedded_model() {
     let gbr = loaded.estimator().as_gradient_boosting().unwrap();
     assert_eq!(gbr.n_trees(), 400);
     assert_eq!(gbr.node_table().unwrap().n_nodes(), 5764);
+}
+
+#[test]
+fn every_zoo_file_loads_the_same_from_a_slice_and_from_an_owned_vec() {
+    let zoo = concat!(env!("CARGO_MANIFEST_DIR"), "/../model_data/zoo");
+    let mut loaded = 0;
+    for line in std::fs::read_dir(zoo).unwrap() {
+        for file in std::fs::read_dir(line.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.to_string_lossy().ends_with(".model.json") {
+                load_bytes(std::fs::read(&path).unwrap()).unwrap();
+                loaded += 1;
+            }
+        }
+    }
+    assert!(loaded >= 100, "{loaded} zoo files");
 }
 
 #[test]

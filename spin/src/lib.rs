@@ -91,7 +91,7 @@ fn served_model(
     };
     let bytes = read(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
     // "invalid model: " and what is wrong with it.
-    let model = Model::from_json(&bytes).map_err(|e| refuse(e.to_string()))?;
+    let model = Model::from_json_vec(bytes).map_err(|e| refuse(e.to_string()))?;
     Ok(Cow::Owned(model))
 }
 

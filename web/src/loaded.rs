@@ -37,10 +37,11 @@ pub struct LoadedModel {
 }
 
 /// Loads and validates a model file's bytes (any format version, any kind this build
-/// evaluates); throws an `Error` saying what is wrong with the file.
+/// evaluates); throws an `Error` saying what is wrong with the file. The bytes' copy in
+/// wasm memory is freed once read, before the trees are laid out.
 #[wasm_bindgen(js_name = loadModel)]
-pub fn load_model(bytes: &[u8]) -> Result<LoadedModel, JsError> {
-    Model::from_json(bytes)
+pub fn load_model(bytes: Vec<u8>) -> Result<LoadedModel, JsError> {
+    Model::from_json_vec(bytes)
         .map(|model| LoadedModel { model })
         .map_err(|e| JsError::new(&e.to_string()))
 }
