@@ -35,6 +35,7 @@ pub mod number;
 pub mod payload;
 pub mod preprocessing;
 pub mod scaler;
+mod scan;
 pub mod v2;
 
 pub use api::{Request, Response, Service, ServiceOptions};

@@ -16,6 +16,7 @@ use crate::error::PredictError;
 use crate::estimator::{Estimator, Head};
 use crate::preprocessing;
 use crate::scaler::{Scaling, StandardScaler};
+use crate::scan::first_where;
 
 /// What a model answers for a batch.
 #[derive(Clone, Debug, PartialEq)]
@@ -262,12 +263,12 @@ impl Model {
         // scikit-learn's imputer and scalers refuse infinities ("Input X contains
         // infinity") even in front of an estimator that takes them (HistGradientBoosting).
         if !self.preprocessing.is_empty() {
-            if let Some(i) = rows.iter().position(|v| v.is_infinite()) {
+            if let Some(i) = first_where(rows, f64::is_infinite) {
                 return Err(self.invalid_cell(i, String::from("is not a finite number")));
             }
         }
         if !estimator.takes_missing() {
-            if let Some(i) = input.iter().position(|v| v.is_nan()) {
+            if let Some(i) = first_where(&input, f64::is_nan) {
                 // A NaN after preprocessing: missing in the request (a scaler keeps NaN),
                 // or made by per-request scaling from a value that is not finite.
                 let i = rows.iter().position(|v| !v.is_finite()).unwrap_or(i);

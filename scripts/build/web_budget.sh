@@ -3,7 +3,8 @@
 # loadModel (any model file: a JSON and float parser, validation, every estimator kind:
 # trees, forests, gradient boosting, HistGradientBoosting, linear and logistic models, the
 # exp/log ports) measured 171.9 KB with the linear regressor alone and 237.7 KB with every
-# kind (issue 11).
+# kind (issue 11). The tree kernels of issue 13 took it to 255.9 KB; 256 -> 260 KB when the
+# vectorized input checks (predictor/src/scan.rs, 256.3 KB) went in.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # read by the scripts that source this file
-WEB_BUDGET_KB=256
+WEB_BUDGET_KB=260

@@ -51,7 +51,7 @@ impl Predict for LinearRegressor {
     }
 
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
-        rows.iter().position(|v| v.is_infinite())
+        crate::scan::first_where(rows, f64::is_infinite)
     }
 
     fn head(&self) -> Head<'_> {

@@ -91,7 +91,7 @@ impl Predict for LogisticRegression {
 
     /// scikit-learn's `check_array` refuses infinities ("Input contains infinity").
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
-        rows.iter().position(|v| v.is_infinite())
+        crate::scan::first_where(rows, f64::is_infinite)
     }
 
     fn head(&self) -> Head<'_> {

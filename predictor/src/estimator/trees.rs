@@ -172,8 +172,8 @@ pub(crate) fn parallel_chunk_rows(
 /// Tree models cast to float32, and scikit-learn refuses a value that overflows it
 /// ("Input contains infinity or a value too large for dtype('float32')").
 pub(crate) fn first_over_float32(rows: &[f64]) -> Option<usize> {
-    rows.iter()
-        .position(|v| !v.is_nan() && !(*v as f32).is_finite())
+    // NaN casts to NaN, whose magnitude is not infinite.
+    crate::scan::first_where(rows, |v| (v as f32).abs() == f32::INFINITY)
 }
 
 /// `DecisionTreeRegressor`, `RandomForestRegressor`, `ExtraTreesRegressor`.

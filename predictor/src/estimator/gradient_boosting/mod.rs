@@ -200,8 +200,7 @@ impl Predict for GradientBoostingRegressor {
     /// Tree models cast to float32 and scikit-learn refuses a value that overflows it
     /// ("Input contains infinity or a value too large for dtype('float32')").
     fn first_unrepresentable(&self, rows: &[f64]) -> Option<usize> {
-        rows.iter()
-            .position(|v| !v.is_nan() && !(*v as f32).is_finite())
+        super::trees::first_over_float32(rows)
     }
 
     fn head(&self) -> Head<'_> {
