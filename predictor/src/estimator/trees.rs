@@ -169,11 +169,17 @@ pub(crate) fn parallel_chunk_rows(
     n_rows.div_ceil(tasks).max(2048)
 }
 
+/// The smallest float64 magnitude that rounds to float32 infinity: halfway between
+/// `f32::MAX` (2^128 - 2^104) and 2^128, where round-half-to-even goes up (MAX's last bit
+/// is odd).
+const FLOAT32_OVERFLOW: f64 = 340_282_356_779_733_661_637_539_395_458_142_568_448.0;
+
 /// Tree models cast to float32, and scikit-learn refuses a value that overflows it
-/// ("Input contains infinity or a value too large for dtype('float32')").
+/// ("Input contains infinity or a value too large for dtype('float32')"). A float64
+/// compare rather than the cast, so the scan vectorizes on every target (wasm has no
+/// vector float64-to-float32 conversion the compiler uses); NaN compares false.
 pub(crate) fn first_over_float32(rows: &[f64]) -> Option<usize> {
-    // NaN casts to NaN, whose magnitude is not infinite.
-    crate::scan::first_where(rows, |v| (v as f32).abs() == f32::INFINITY)
+    crate::scan::first_where(rows, |v| v.abs() >= FLOAT32_OVERFLOW)
 }
 
 /// `DecisionTreeRegressor`, `RandomForestRegressor`, `ExtraTreesRegressor`.
@@ -659,5 +665,20 @@ mod tests {
         assert_eq!(first_over_float32(&[1.0, f64::NAN, 1e39]), Some(2));
         assert_eq!(first_over_float32(&[3.4e38, f64::NAN]), None);
         assert_eq!(first_over_float32(&[-f64::INFINITY]), Some(0));
+    }
+
+    #[test]
+    fn the_float32_overflow_bound_is_where_the_cast_overflows() {
+        assert_eq!(FLOAT32_OVERFLOW, 2f64.powi(128) - 2f64.powi(103));
+        let max = f64::from(f32::MAX);
+        let mut probes = vec![max, FLOAT32_OVERFLOW, 2f64.powi(128), f64::MAX, 1.0, 0.0];
+        for x in [max, FLOAT32_OVERFLOW] {
+            probes.extend([x.next_up(), x.next_down()]);
+        }
+        probes.extend([f64::INFINITY, f64::NAN, f64::MIN_POSITIVE]);
+        for x in probes.iter().flat_map(|x| [*x, -*x]) {
+            let cast_overflows = !x.is_nan() && (x as f32).is_infinite();
+            assert_eq!(first_over_float32(&[x]).is_some(), cast_overflows, "{x:e}");
+        }
     }
 }
