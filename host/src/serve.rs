@@ -69,6 +69,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
         min_body_rate: args.min_body_rate,
         max_concurrency: args.max_concurrency as usize,
     });
+    // Registered before the server says it is serving: a signal that comes before its
+    // handler takes its default action, and SIGHUP's and SIGTERM's end the process.
+    let signals = Signals::register();
     let snapshot = repository.snapshot();
     let models: Vec<&str> = snapshot.names().collect();
     tracing::info!(
@@ -85,8 +88,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     tokio::spawn({
         let state = state.clone();
         let delay = args.shutdown_delay;
+        let stop = signals.stop;
         async move {
-            stop_accepting(state, delay).await;
+            stop_accepting(stop, state, delay).await;
             let _ = stop_tx.send(true);
         }
     });
@@ -105,7 +109,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), HostError> {
     };
     crate::logging::flush();
     drop(snapshot);
-    tokio::spawn(reload_on_sighup(repository.clone()));
+    tokio::spawn(reload_on_sighup(signals.hangup, repository.clone()));
     if args.watch {
         tokio::spawn(watch(repository.clone(), args.watch_interval));
     }
@@ -161,23 +165,20 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 }
 
 /// SIGHUP rereads every model file (on its own blocking thread: requests go on).
-async fn reload_on_sighup(repository: Arc<ModelRepository>) {
+async fn reload_on_sighup(hangup: Option<Hangup>, repository: Arc<ModelRepository>) {
+    let Some(mut hangup) = hangup else {
+        tracing::warn!("cannot listen for SIGHUP: reload with the repository API");
+        return;
+    };
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP: reload with the repository API");
-            return;
-        };
-        while hangup.recv().await.is_some() {
-            tracing::info!("SIGHUP: reloading the models");
-            let repository = repository.clone();
-            let _ = tokio::task::spawn_blocking(move || repository.reload(Trigger::Sighup)).await;
-            crate::logging::flush();
-        }
+    while hangup.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the models");
+        let repository = repository.clone();
+        let _ = tokio::task::spawn_blocking(move || repository.reload(Trigger::Sighup)).await;
+        crate::logging::flush();
     }
     #[cfg(not(unix))]
-    let _ = repository;
+    match hangup {}
 }
 
 /// `--watch`: polls the model files every `interval` and reloads the changed ones.
@@ -197,8 +198,8 @@ async fn watch(repository: Arc<ModelRepository>, interval: Duration) {
 }
 
 /// Resolves when the listener should close: a signal, readiness off, then the delay.
-async fn stop_accepting(state: Arc<AppState>, delay: Duration) {
-    let signal = shutdown_signal().await;
+async fn stop_accepting(stop: Stop, state: Arc<AppState>, delay: Duration) {
+    let signal = stop.recv().await;
     state.set_ready(false);
     tracing::info!(
         signal,
@@ -226,23 +227,69 @@ async fn drain(graceful: GracefulShutdown, timeout: Duration) -> Result<(), Host
     }
 }
 
-async fn shutdown_signal() -> &'static str {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+#[cfg(unix)]
+type Hangup = tokio::signal::unix::Signal;
+#[cfg(not(unix))]
+type Hangup = std::convert::Infallible;
+
+/// The signals `serve` handles, their handlers installed at once.
+struct Signals {
+    hangup: Option<Hangup>,
+    stop: Stop,
+}
+
+/// SIGINT and SIGTERM (Ctrl-C elsewhere): the shutdown.
+struct Stop {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn register() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Signals {
+            hangup: signal(SignalKind::hangup()).ok(),
+            stop: Stop {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            },
         }
-    };
+    }
+
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => "SIGINT",
-        () = terminate => "SIGTERM",
+    fn register() -> Self {
+        Signals {
+            hangup: None,
+            stop: Stop {},
+        }
+    }
+}
+
+impl Stop {
+    /// Resolves with the signal's name when one comes.
+    async fn recv(self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = next(self.interrupt) => "SIGINT",
+                () = next(self.terminate) => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }

@@ -769,6 +769,31 @@ fn a_hundred_reloads_under_load_drop_nothing() {
     assert_eq!(server.post_json("/predict", SAMPLE).text(), SAMPLE_ANSWER);
 }
 
+/// The signal handlers are in place once the server says it is serving: a SIGHUP at that
+/// moment reloads (before, it could come first and take its default action, ending the
+/// process), and a SIGTERM then drains and exits 0.
+#[test]
+fn signals_right_after_start_are_handled() {
+    let dir = ModelDir::new("early-signal");
+    dir.put("x.json", &read(TREE));
+    let file = dir.0.join("x.json");
+    let loads = "host_model_loads_total{model=\"decision_tree_regressor\"}";
+    for _ in 0..5 {
+        let mut server = Server::start(&["--model", file.to_str().unwrap()]);
+        server.signal(libc::SIGHUP);
+        wait_for(|| metric(&server, loads) == Some(2.0));
+        let mut server2 =
+            Server::start(&["--model", file.to_str().unwrap(), "--shutdown-delay", "0s"]);
+        server2.signal(libc::SIGTERM);
+        let status = server2
+            .wait(Duration::from_secs(10))
+            .expect("exits after SIGTERM");
+        assert_eq!(status.code(), Some(0), "{}", server2.log());
+        server.signal(libc::SIGTERM);
+        let _ = server.wait(Duration::from_secs(10));
+    }
+}
+
 /// `--model FILE` and the embedded model are repositories of one: the same index, and
 /// SIGHUP rereads the file (under the name it declared at start-up).
 #[test]
