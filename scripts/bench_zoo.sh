@@ -84,6 +84,9 @@ else
     rm -f "$dir/edge.jsonl"
 fi
 
+# The report quotes the load the timings ran under, not the load when it is rebuilt from these files.
+cut -d' ' -f1-3 /proc/loadavg >"$dir/loadavg"
+
 versions=$("$py" - "$node_version" <<'PY'
 import sys
 from importlib.metadata import version
