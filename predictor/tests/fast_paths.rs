@@ -314,6 +314,41 @@ fn forests_that_do_not_quantise_keep_the_float32_kernels() {
 }
 
 #[test]
+fn every_number_of_cuts_a_feature_can_have_is_exact() {
+    // The wasm batch kernel searches a feature's cuts in as few 4-ary levels as their
+    // number allows: each count on either side of a level boundary (4, 16, 64) and the
+    // most a byte rank holds (255), on feature 1 of two, feature 0 with a few cuts.
+    for n in [1usize, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 254, 255] {
+        let mut rng = SplitMix(n as u64);
+        let mut nodes = Vec::new();
+        let mut roots = Vec::new();
+        for i in 0..n + 3 {
+            let at = nodes.len() as u32;
+            roots.push(at);
+            let (feature, threshold) = match i.checked_sub(3) {
+                None => (0, i as f64 - 1.0),
+                Some(i) => (1, i as f64 / n as f64 * 4.0 - 2.0),
+            };
+            nodes.push(Node::split(feature, threshold, at + 1, at + 2));
+            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+        }
+        let gbr = GradientBoostingRegressor::new(0.5, 0.1, nodes, roots);
+        assert!(
+            gbr.fast().unwrap().ranked().is_some(),
+            "{n} cuts: not quantised"
+        );
+        let mut probes = probe_values(&split_thresholds(&gbr));
+        probes.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]);
+        let rows: Vec<f64> = probes
+            .iter()
+            .flat_map(|v| [probes[rng.below(probes.len() as u64) as usize], *v])
+            .collect();
+        assert_all_paths_exact(&gbr, &rows, 2);
+    }
+}
+
+#[test]
 fn trees_deeper_than_three_use_the_reference_evaluator() {
     // A chain of four splits: depth 4.
     let mut nodes = Vec::new();

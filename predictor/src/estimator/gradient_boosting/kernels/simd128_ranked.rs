@@ -1,5 +1,6 @@
 //! The wasm32 simd128 kernels over byte ranks (`model_format::gradient_boosting::ranked`),
-//! for forests that quantise: a batch ranks 32 rows into two column-major byte blocks and
+//! for forests that quantise: a batch ranks 32 rows into two column-major byte blocks (a
+//! feature at a time, each value by a 4-ary search of one vector compare per level) and
 //! tests 16 rows per compare; one row tests 16 trees per compare (its ranks swizzled by the
 //! trees' features, from one vector per 16 features).
 //! Leaf values are added one by one in float64, each row's sum in tree order.
@@ -8,7 +9,7 @@ use core::arch::wasm32::*;
 
 use super::simd128::leaf_bits;
 use model_format::gradient_boosting::padded::{PaddedForest, LEAVES, NODES};
-use model_format::gradient_boosting::ranked::{RankedForest, GROUP, MAX_FEATURES, STRIDE};
+use model_format::gradient_boosting::ranked::{RankedForest, CUTS, GROUP, MAX_FEATURES, STRIDE};
 
 /// Rows per lane group: one vector of byte lanes.
 const LANES: usize = GROUP;
@@ -132,12 +133,14 @@ pub fn predict_batch(
     let (out_whole, out_rest) = out.split_at_mut(whole);
     let mut block: Block = [[0; MAX_FEATURES * LANES + LANES]; HALVES];
     let mut offsets = alloc::vec![0u8; forest.n_trees() * BLOCK];
-    let tops = top_cuts(ranked);
+    let searches: alloc::vec::Vec<Search> = (0..ranked.width())
+        .map(|f| Search::new(ranked.feature_cuts(f)))
+        .collect();
     for (rows, out) in rows_whole
         .chunks_exact(BLOCK * width)
         .zip(out_whole.chunks_exact_mut(BLOCK))
     {
-        rank_block(ranked, &tops, rows, width, &mut block);
+        rank_block(&searches, rows, width, &mut block);
         block_sums(forest, ranked, &block, &mut offsets, out);
     }
     if out_rest.len() < ROW_KERNEL_BELOW {
@@ -145,71 +148,104 @@ pub fn predict_batch(
             *y = predict_row(forest, ranked, row);
         }
     } else if !out_rest.is_empty() {
-        rank_block(ranked, &tops, rows_rest, width, &mut block);
+        rank_block(&searches, rows_rest, width, &mut block);
         block_sums(forest, ranked, &block, &mut offsets, out_rest);
     }
 }
 
-/// Ranks up to `BLOCK` rows into `block`, biased by 0x80 (rows past the end keep stale
-/// ranks; their sums are not read).
+/// Ranks up to `BLOCK` rows into `block`, biased by 0x80, a feature at a time (rows past
+/// the end keep stale ranks; their sums are not read).
 #[inline(always)]
-fn rank_block(
-    ranked: &RankedForest,
-    tops: &[[v128; 4]; MAX_FEATURES],
+fn rank_block(searches: &[Search<'_>], rows: &[f64], width: usize, block: &mut Block) {
+    for (f, search) in searches.iter().enumerate() {
+        match search.depth {
+            1 => rank_column::<1>(search, rows, width, f, block),
+            2 => rank_column::<2>(search, rows, width, f, block),
+            3 => rank_column::<3>(search, rows, width, f, block),
+            _ => rank_column::<4>(search, rows, width, f, block),
+        }
+    }
+}
+
+/// Feature `f` of each row ranked by a `DEPTH`-level search.
+#[inline(always)]
+fn rank_column<const DEPTH: usize>(
+    search: &Search<'_>,
     rows: &[f64],
     width: usize,
+    f: usize,
     block: &mut Block,
 ) {
     for (r, row) in rows.chunks_exact(width).enumerate() {
-        let half = &mut block[r / LANES % HALVES];
-        for (f, v) in row[..ranked.width()].iter().enumerate() {
-            half[f * LANES + r % LANES] = rank(ranked.feature_cuts(f), &tops[f], *v as f32) ^ 0x80;
+        block[r / LANES % HALVES][f * LANES + r % LANES] =
+            search.rank::<DEPTH>(row[f] as f32) ^ 0x80;
+    }
+}
+
+/// Entries of a search's inner levels: 4, 16 and 64.
+const INNER: usize = 4 + 16 + 64;
+
+/// A feature's cuts as a 4-ary search tree: `depth` levels of one vector compare each, the
+/// least with `4^depth` above its number of cuts (`ranked::rank_in` takes eight scalar steps
+/// for any). Level `j` (from 1) holds, for each subtree `s` of the level above, the last cut
+/// of each of its four quarters; the last level is the cuts themselves.
+struct Search<'a> {
+    depth: usize,
+    cuts: &'a [f32; STRIDE],
+    /// Levels `1..depth`, from `level_offset(j)`.
+    inner: [f32; INNER],
+}
+
+/// Where level `j` (from 1) starts in `Search::inner`.
+const fn level_offset(j: usize) -> usize {
+    (4usize.pow(j as u32) - 4) / 3
+}
+
+impl<'a> Search<'a> {
+    fn new(cuts: &'a [f32; STRIDE]) -> Search<'a> {
+        // The +inf padding never counts (nor would a +inf cut: nothing is above it).
+        let n = cuts[..CUTS]
+            .iter()
+            .take_while(|c| **c != f32::INFINITY)
+            .count();
+        let depth = (1..=4).find(|d| 4usize.pow(*d as u32) > n).unwrap_or(4);
+        let mut inner = [f32::INFINITY; INNER];
+        for j in 1..depth {
+            let quarter = 4usize.pow((depth - j) as u32);
+            for (i, v) in inner[level_offset(j)..][..4usize.pow(j as u32)]
+                .iter_mut()
+                .enumerate()
+            {
+                *v = cuts[(i + 1) * quarter - 1];
+            }
+        }
+        Search { depth, cuts, inner }
+    }
+
+    /// `ranked::rank_in(cuts, x)`. In each subtree the last cut is at or above a number
+    /// (at the root it is +inf, as the cuts are fewer than `4^depth`), so a compare counts
+    /// at most three quarters and the counts add up to the cuts below `x`; NaN is above no
+    /// cut, and ranks 255.
+    #[inline(always)]
+    fn rank<const DEPTH: usize>(&self, x: f32) -> u8 {
+        let xs = f32x4_splat(x);
+        let count = |four: &[f32]| {
+            let four: &[f32; 4] = four[..4].try_into().unwrap();
+            // SAFETY: four readable float32 values; v128_load allows any alignment.
+            let cuts = unsafe { v128_load(four.as_ptr() as *const v128) };
+            i32x4_bitmask(f32x4_gt(xs, cuts)).count_ones() as usize
+        };
+        let mut s = 0;
+        for j in 1..DEPTH {
+            s = 4 * s + count(&self.inner[level_offset(j) + 4 * s % 4usize.pow(j as u32)..]);
+        }
+        s = 4 * s + count(&self.cuts[4 * s % STRIDE..]);
+        if x.is_nan() {
+            255
+        } else {
+            s as u8
         }
     }
-}
-
-/// Per feature, the last cut of each run of 16 (`cuts[16 * i + 15]`), as four vectors:
-/// the first level of `rank`.
-fn top_cuts(ranked: &RankedForest) -> [[v128; 4]; MAX_FEATURES] {
-    let mut tops = [[f32x4_splat(0.0); 4]; MAX_FEATURES];
-    for (f, top) in tops.iter_mut().enumerate().take(ranked.width()) {
-        let cuts = ranked.feature_cuts(f);
-        for (i, v) in top.iter_mut().enumerate() {
-            let at = |lane: usize| cuts[(4 * i + lane) * 16 + 15];
-            *v = f32x4(at(0), at(1), at(2), at(3));
-        }
-    }
-    tops
-}
-
-/// How many of 16 float32 lanes (four vectors) hold `!(x <= c)`, from their `x <= c` masks.
-#[inline(always)]
-fn count_not_le(x: v128, c: [v128; 4]) -> u32 {
-    let le = |c| f32x4_le(x, c);
-    let halves = (
-        i16x8_narrow_i32x4(le(c[0]), le(c[1])),
-        i16x8_narrow_i32x4(le(c[2]), le(c[3])),
-    );
-    16 - (i8x16_bitmask(i8x16_narrow_i16x8(halves.0, halves.1)) as u32).count_ones()
-}
-
-/// `ranked::rank_in` in two vector steps instead of eight dependent ones: the runs of 16
-/// cuts wholly below `x` (from `top`), then the cuts below `x` within the next run. The
-/// cuts are sorted and end in +inf, so for a number both counts are prefixes and the
-/// total is at most 255; NaN is below nothing and ranks 255, as in `rank_in`.
-#[inline(always)]
-fn rank(cuts: &[f32; STRIDE], top: &[v128; 4], x: f32) -> u8 {
-    let xs = f32x4_splat(x);
-    let run = count_not_le(xs, *top) as usize;
-    if run == 16 {
-        return 255;
-    }
-    let within: [v128; 4] = core::array::from_fn(|i| {
-        let four: &[f32; 4] = cuts[(run * 16 + 4 * i) % STRIDE..][..4].try_into().unwrap();
-        // SAFETY: four readable float32 values; v128_load allows any alignment.
-        unsafe { v128_load(four.as_ptr() as *const v128) }
-    });
-    (run * 16 + count_not_le(xs, within) as usize) as u8
 }
 
 /// Rows summed side by side in the second pass: independent float64 add chains that
