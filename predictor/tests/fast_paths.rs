@@ -286,17 +286,8 @@ fn forests_that_do_not_quantise_keep_the_float32_kernels() {
     // and three on feature 64 (wider than the 64 features the byte ranks take).
     for (feature, n) in [(0u32, 300usize), (64, 3)] {
         let mut rng = SplitMix(feature as u64 + 1);
-        let mut nodes = Vec::new();
-        let mut roots = Vec::new();
-        for i in 0..n {
-            let at = nodes.len() as u32;
-            roots.push(at);
-            let threshold = i as f64 / n as f64 * 4.0 - 2.0;
-            nodes.push(Node::split(feature, threshold, at + 1, at + 2));
-            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
-            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
-        }
-        let gbr = GradientBoostingRegressor::new(0.5, 0.1, nodes, roots);
+        let splits = (0..n).map(|i| (feature, i as f64 / n as f64 * 4.0 - 2.0));
+        let gbr = stumps(splits, &mut rng);
         let fast = gbr.fast().expect("stumps have the padded layout");
         assert!(fast.ranked().is_none(), "feature {feature}: quantised");
         let width = feature as usize + 1;
@@ -320,20 +311,9 @@ fn every_number_of_cuts_a_feature_can_have_is_exact() {
     // most a byte rank holds (255), on feature 1 of two, feature 0 with a few cuts.
     for n in [1usize, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 254, 255] {
         let mut rng = SplitMix(n as u64);
-        let mut nodes = Vec::new();
-        let mut roots = Vec::new();
-        for i in 0..n + 3 {
-            let at = nodes.len() as u32;
-            roots.push(at);
-            let (feature, threshold) = match i.checked_sub(3) {
-                None => (0, i as f64 - 1.0),
-                Some(i) => (1, i as f64 / n as f64 * 4.0 - 2.0),
-            };
-            nodes.push(Node::split(feature, threshold, at + 1, at + 2));
-            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
-            nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
-        }
-        let gbr = GradientBoostingRegressor::new(0.5, 0.1, nodes, roots);
+        let few = (0..3).map(|i| (0, f64::from(i) - 1.0));
+        let many = (0..n).map(|i| (1, i as f64 / n as f64 * 4.0 - 2.0));
+        let gbr = stumps(few.chain(many), &mut rng);
         assert!(
             gbr.fast().unwrap().ranked().is_some(),
             "{n} cuts: not quantised"
@@ -366,6 +346,23 @@ fn trees_deeper_than_three_use_the_reference_evaluator() {
         );
     }
     assert_eq!(gbr.predict_row(&[2.0]), 1.0 + 0.1 * 9.0);
+}
+
+/// A forest of stumps, one per `(feature, threshold)` in order, with random leaf values.
+fn stumps(
+    splits: impl IntoIterator<Item = (u32, f64)>,
+    rng: &mut SplitMix,
+) -> GradientBoostingRegressor {
+    let mut nodes = Vec::new();
+    let mut roots = Vec::new();
+    for (feature, threshold) in splits {
+        let at = nodes.len() as u32;
+        roots.push(at);
+        nodes.push(Node::split(feature, threshold, at + 1, at + 2));
+        nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+        nodes.push(Node::leaf(rng.unit() * 2.0 - 1.0));
+    }
+    GradientBoostingRegressor::new(0.5, 0.1, nodes, roots)
 }
 
 /// splitmix64: a small deterministic generator for random forests from one seed.
