@@ -425,28 +425,29 @@ impl ModelRepository {
                 format!("model {name:?}: no file {}", path.display()),
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| {
-            refuse(
-                404,
-                format!("model {name:?}: cannot read {}: {e}", path.display()),
-            )
-        })?;
-        // The heap the model holds once parsed (its parse's scratch nets out).
-        let (parsed, memory) = heap_meter::retained_by(|| {
-            Model::from_json(&bytes).map(|mut model| {
-                model.set_name(name.to_string());
-                model
-            })
+        // The heap the model holds once parsed: the file's bytes are read and freed inside
+        // the measurement (`from_json_vec` frees them before the trees are laid out, so a
+        // large file is not held beside its trees), like the parse's scratch, and net out.
+        let (model, memory) = heap_meter::retained_by(|| {
+            let bytes = std::fs::read(path).map_err(|e| {
+                refuse(
+                    404,
+                    format!("model {name:?}: cannot read {}: {e}", path.display()),
+                )
+            })?;
+            let mut model = Model::from_json_vec(bytes).map_err(|e| {
+                refuse(
+                    400,
+                    format!(
+                        "model {name:?}: {} is not a valid model: {e}",
+                        path.display()
+                    ),
+                )
+            })?;
+            model.set_name(name.to_string());
+            Ok(model)
         });
-        let model = parsed.map_err(|e| {
-            refuse(
-                400,
-                format!(
-                    "model {name:?}: {} is not a valid model: {e}",
-                    path.display()
-                ),
-            )
-        })?;
+        let model = model?;
         if let Some(limit) = self.max_model_bytes {
             let others = self.current.load().loaded_bytes_except(name);
             if others.saturating_add(memory) > limit {
