@@ -11,12 +11,19 @@
 //! was best or tied on the models tried (BENCHMARKS.md, "Tree kernels"). Models small enough
 //! for the first-level cache walk one branchy walk at a time instead (`for_each_leaf`).
 //!
+//! The lock step is bound by its instructions (~26 a lane-step on an Ice Lake core, 8 lanes
+//! in ~50 cycles: ~4 a cycle), not by memory: rows without a NaN, almost all of them, take
+//! a step without the missing-value routing, five instructions fewer (BENCHMARKS.md, "Tree
+//! kernels": 8-byte nodes, more lanes and AVX-512 gathers lost for that reason).
+//!
 //! The drivers call back `(row, tree, leaf)` with every row meeting its trees in file order,
 //! so a per-row sum in the callback has the reference's bits whatever the interleaving.
 //!
 //! Indexing is unchecked in the loops, sound because the layout is built whole by
 //! `CompactTrees::build` (every reference is a node it wrote or a leaf) and each driver
 //! checks once that the rows are at least `min_width` wide.
+
+use alloc::vec::Vec;
 
 use super::{CompactTrees, SplitValue};
 
@@ -58,12 +65,14 @@ impl<T: SplitValue> CompactTrees<T> {
     }
 
     /// The leaf ids of `LANES` walks started at `cur`, lane `l` on the row at
-    /// `rows + l * stride` (`stride` 0: one row for every lane).
+    /// `rows + l * stride` (`stride` 0: one row for every lane). With `NAN` false the
+    /// steps skip the missing-value routing (`choose_not_nan`): the caller has checked that
+    /// no lane's row holds a NaN.
     ///
     /// # Safety
     /// Every lane's row points at `min_width` readable values.
     #[inline(always)]
-    unsafe fn lock_step(
+    unsafe fn lock_step<const NAN: bool>(
         &self,
         mut cur: [i32; LANES],
         rows: *const T,
@@ -76,7 +85,12 @@ impl<T: SplitValue> CompactTrees<T> {
                 // SAFETY: some lane is still walking, so node 0 exists; a non-negative
                 // reference is a node index; features are below `min_width`.
                 let n = unsafe { &*nodes.add((*c).max(0) as usize) };
-                let next = n.choose(unsafe { *rows.add(l * stride + n.feature()) });
+                let x = unsafe { *rows.add(l * stride + n.feature()) };
+                let next = if NAN {
+                    n.choose(x)
+                } else {
+                    n.choose_not_nan(x)
+                };
                 *c = if *c >= 0 { next } else { *c };
             }
         }
@@ -104,12 +118,24 @@ impl<T: SplitValue> CompactTrees<T> {
     ) {
         let n_rows = self.check_rows(rows, width);
         let lanes = n_rows / LANES * LANES;
+        // Per group of `LANES` rows, whether any value is NaN: once, for every tree.
+        let nan: Vec<bool> = rows[..lanes * width]
+            .chunks_exact(LANES * width)
+            .map(|group| group.iter().any(|x| x.is_nan()))
+            .collect();
         for t in 0..self.roots.len() {
             let start = [self.roots[t]; LANES];
-            for b in 0..n_rows / LANES {
-                // SAFETY: rows `b * LANES ..` are inside `rows`, each `width >= min_width`.
-                let leaves =
-                    unsafe { self.lock_step(start, rows.as_ptr().add(b * LANES * width), width) };
+            for (b, &nan) in nan.iter().enumerate() {
+                // SAFETY: rows `b * LANES ..` are inside `rows`, each `width >= min_width`;
+                // with `nan` false, none of them holds a NaN.
+                let leaves = unsafe {
+                    let at = rows.as_ptr().add(b * LANES * width);
+                    if nan {
+                        self.lock_step::<true>(start, at, width)
+                    } else {
+                        self.lock_step::<false>(start, at, width)
+                    }
+                };
                 for (l, id) in leaves.into_iter().enumerate() {
                     leaf(b * LANES + l, t, id);
                 }
@@ -129,10 +155,18 @@ impl<T: SplitValue> CompactTrees<T> {
         self.check_rows(row, row.len());
         let n_trees = self.roots.len();
         let lanes = n_trees / LANES * LANES;
+        let nan = row.iter().any(|x| x.is_nan());
         for (g, starts) in self.roots[..lanes].chunks_exact(LANES).enumerate() {
             let starts = starts.try_into().expect("LANES roots");
-            // SAFETY: every lane reads the one row, `min_width` wide (checked).
-            let leaves = unsafe { self.lock_step(starts, row.as_ptr(), 0) };
+            // SAFETY: every lane reads the one row, `min_width` wide (checked), without a
+            // NaN when `nan` is false.
+            let leaves = unsafe {
+                if nan {
+                    self.lock_step::<true>(starts, row.as_ptr(), 0)
+                } else {
+                    self.lock_step::<false>(starts, row.as_ptr(), 0)
+                }
+            };
             for (j, id) in leaves.into_iter().enumerate() {
                 leaf(g * LANES + j, id);
             }
