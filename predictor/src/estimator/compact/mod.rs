@@ -74,21 +74,21 @@ impl<T: SplitValue> CompactNode<T> {
     /// The child reference for the value `x` of this split's feature.
     #[inline(always)]
     fn choose(&self, x: T) -> i32 {
-        let left = (x <= self.threshold) | (x.is_nan() & (self.feature & MISSING_LEFT != 0));
-        let both = self.children;
-        core::hint::select_unpredictable(left, both as u32 as i32, (both >> 32) as u32 as i32)
+        self.child((x <= self.threshold) | (x.is_nan() & (self.feature & MISSING_LEFT != 0)))
     }
 
     /// `choose` for a value that is not NaN (for a NaN it is wrong where `missing_left`):
     /// the plain compare, without the missing-value routing.
     #[inline(always)]
     fn choose_not_nan(&self, x: T) -> i32 {
+        self.child(x <= self.threshold)
+    }
+
+    /// The left or the right child reference, picked in a register (no branch).
+    #[inline(always)]
+    fn child(&self, left: bool) -> i32 {
         let both = self.children;
-        core::hint::select_unpredictable(
-            x <= self.threshold,
-            both as u32 as i32,
-            (both >> 32) as u32 as i32,
-        )
+        core::hint::select_unpredictable(left, both as u32 as i32, (both >> 32) as u32 as i32)
     }
 
     /// `choose` with a branch on the test: a lone walk has no other lane to overlap its

@@ -65,14 +65,36 @@ impl<T: SplitValue> CompactTrees<T> {
     }
 
     /// The leaf ids of `LANES` walks started at `cur`, lane `l` on the row at
-    /// `rows + l * stride` (`stride` 0: one row for every lane). With `NAN` false the
-    /// steps skip the missing-value routing (`choose_not_nan`): the caller has checked that
-    /// no lane's row holds a NaN.
+    /// `rows + l * stride` (`stride` 0: one row for every lane). With `nan` false the
+    /// steps skip the missing-value routing (`choose_not_nan`).
     ///
     /// # Safety
-    /// Every lane's row points at `min_width` readable values.
+    /// Every lane's row points at `min_width` readable values, none of them NaN when `nan`
+    /// is false.
     #[inline(always)]
-    unsafe fn lock_step<const NAN: bool>(
+    unsafe fn lock_step(
+        &self,
+        cur: [i32; LANES],
+        rows: *const T,
+        stride: usize,
+        nan: bool,
+    ) -> [u32; LANES] {
+        // SAFETY: the caller's.
+        unsafe {
+            if nan {
+                self.lock_step_with::<true>(cur, rows, stride)
+            } else {
+                self.lock_step_with::<false>(cur, rows, stride)
+            }
+        }
+    }
+
+    /// `lock_step`, compiled with or without the missing-value routing.
+    ///
+    /// # Safety
+    /// As `lock_step`'s, `NAN` for its `nan`.
+    #[inline(always)]
+    unsafe fn lock_step_with<const NAN: bool>(
         &self,
         mut cur: [i32; LANES],
         rows: *const T,
@@ -129,12 +151,7 @@ impl<T: SplitValue> CompactTrees<T> {
                 // SAFETY: rows `b * LANES ..` are inside `rows`, each `width >= min_width`;
                 // with `nan` false, none of them holds a NaN.
                 let leaves = unsafe {
-                    let at = rows.as_ptr().add(b * LANES * width);
-                    if nan {
-                        self.lock_step::<true>(start, at, width)
-                    } else {
-                        self.lock_step::<false>(start, at, width)
-                    }
+                    self.lock_step(start, rows.as_ptr().add(b * LANES * width), width, nan)
                 };
                 for (l, id) in leaves.into_iter().enumerate() {
                     leaf(b * LANES + l, t, id);
@@ -160,13 +177,7 @@ impl<T: SplitValue> CompactTrees<T> {
             let starts = starts.try_into().expect("LANES roots");
             // SAFETY: every lane reads the one row, `min_width` wide (checked), without a
             // NaN when `nan` is false.
-            let leaves = unsafe {
-                if nan {
-                    self.lock_step::<true>(starts, row.as_ptr(), 0)
-                } else {
-                    self.lock_step::<false>(starts, row.as_ptr(), 0)
-                }
-            };
+            let leaves = unsafe { self.lock_step(starts, row.as_ptr(), 0, nan) };
             for (j, id) in leaves.into_iter().enumerate() {
                 leaf(g * LANES + j, id);
             }
