@@ -6,8 +6,7 @@
 //! Layout (`CompactTrees`): only the splits are nodes, 16 bytes each with a float32
 //! threshold (24 with float64), trees one after another, each in depth-first order with the
 //! left subtree first, so a split's left child, when it is a split, is the next node. A child
-//! reference is the child's byte offset in the node array when `>= 0` (no scaling of an
-//! index in the walk), and `!leaf` (a leaf id) when negative:
+//! reference is the child's node index when `>= 0`, and `!leaf` (a leaf id) when negative:
 //! leaves take no node and no extra step. Leaf ids count the leaves in the same order over
 //! the whole model; `leaf_nodes` maps each back to its node in the validated array, so an
 //! estimator lays out its leaf payload (a value, pre-multiplied where the reference
@@ -50,7 +49,7 @@ impl SplitValue for f64 {
 /// `feature`'s top bit: a NaN goes left at this split.
 const MISSING_LEFT: u32 = 1 << 31;
 
-/// One split. Its children are node byte offsets (`>= 0`) or `!leaf id` (`< 0`), both in one
+/// One split. Its children are node indices (`>= 0`) or `!leaf id` (`< 0`), both in one
 /// `u64` (left in the low half): one load brings both while the row's value is loaded, and
 /// the test picks one in a register. With two fields the compiler selects the address and
 /// loads after the test, a third dependent load per step (one walk at a time on the zoo
@@ -155,8 +154,8 @@ pub struct SourceSplit<T> {
 impl<T: SplitValue> CompactTrees<T> {
     /// Lays out the trees rooted at `roots`; `split(i)` is node `i` as a split, `None` for a
     /// leaf. The nodes must be validated (children after their parent, inside the array), so
-    /// every walk from a root ends. `None` when the splits do not fit 31-bit byte offsets
-    /// (2 GiB of nodes: 134 million float32 splits); such a model takes the reference walk.
+    /// every walk from a root ends. `None` when the model is too large for 31-bit references
+    /// (no file that loads is).
     pub fn build(
         n_nodes: usize,
         roots: &[u32],
@@ -183,17 +182,16 @@ impl<T: SplitValue> CompactTrees<T> {
                         if s.feature >= MISSING_LEFT {
                             return None;
                         }
-                        let id = nodes.len();
-                        let offset = i32::try_from(id * size_of::<CompactNode<T>>()).ok()?;
+                        let id = nodes.len() as i32;
                         nodes.push(CompactNode {
                             threshold: s.threshold,
                             feature: s.feature | if s.missing_left { MISSING_LEFT } else { 0 },
                             children: 0,
                         });
                         // Left popped first: depth-first, left subtree next in memory.
-                        stack.push((s.right, Some((id, true))));
-                        stack.push((s.left, Some((id, false))));
-                        offset
+                        stack.push((s.right, Some((id as usize, true))));
+                        stack.push((s.left, Some((id as usize, false))));
+                        id
                     }
                 };
                 match parent {
@@ -297,7 +295,7 @@ mod tests {
         ];
         let trees = CompactTrees::from_tree_nodes(&nodes, &[0, 5]).unwrap();
         assert_eq!(trees.roots, [0, !3]);
-        assert_eq!(trees.nodes[0].left(), 16, "node 1, at byte 16");
+        assert_eq!(trees.nodes[0].left(), 1);
         assert_eq!(trees.nodes[0].right(), !2);
         assert_eq!((trees.nodes[1].left(), trees.nodes[1].right()), (!0, !1));
         assert_eq!(trees.leaf_nodes(), [2, 3, 4, 5]);

@@ -41,7 +41,7 @@ impl<T: SplitValue> CompactTrees<T> {
     pub fn leaf(&self, tree: usize, row: &[T]) -> u32 {
         let mut c = self.roots[tree];
         while c >= 0 {
-            c = self.nodes[c as usize / size_of::<super::CompactNode<T>>()].next(row);
+            c = self.nodes[c as usize].next(row);
         }
         !c as u32
     }
@@ -56,9 +56,9 @@ impl<T: SplitValue> CompactTrees<T> {
         let nodes = self.nodes.as_ptr();
         let mut c = self.roots[tree];
         while c >= 0 {
-            // SAFETY: a non-negative reference is a node's byte offset (`build`); the node's
-            // feature is below `min_width`.
-            let n = unsafe { &*nodes.byte_add(c as usize) };
+            // SAFETY: a non-negative reference is a node index (`build`); the node's feature
+            // is below `min_width`.
+            let n = unsafe { &*nodes.add(c as usize) };
             c = n.choose_branchy(unsafe { *row.add(n.feature()) });
         }
         !c as u32
@@ -108,9 +108,9 @@ impl<T: SplitValue> CompactTrees<T> {
         let nodes = self.nodes.as_ptr();
         // Lane `l`'s step from split `c`.
         let step = |l: usize, c: i32| {
-            // SAFETY: `c` is a node's byte offset (each loop's own argument); features are
-            // below `min_width`, the caller's rows that wide.
-            let n = unsafe { &*nodes.byte_add(c as usize) };
+            // SAFETY: `c` is a node index (each loop's own argument); features are below
+            // `min_width`, the caller's rows that wide.
+            let n = unsafe { &*nodes.add(c as usize) };
             let x = unsafe { *rows.add(l * stride + n.feature()) };
             if NAN {
                 n.choose(x)
