@@ -93,12 +93,12 @@ impl<T: SplitValue> CompactTrees<T> {
 
     /// `lock_step`, compiled with or without the missing-value routing.
     ///
-    /// # Safety
-    /// As `lock_step`'s, `NAN` for its `nan`.
-    ///
     /// Inlined into each caller natively (the stride-0 lanes of one row share a register,
     /// and the leaf callbacks fuse: 6-8% fewer instructions than a call); one copy per
     /// value type in wasm, where each inlined copy costs the browser module's size budget.
+    ///
+    /// # Safety
+    /// As `lock_step`'s, `NAN` for its `nan`.
     #[cfg_attr(not(target_family = "wasm"), inline(always))]
     #[cfg_attr(target_family = "wasm", inline(never))]
     unsafe fn lock_step_with<const NAN: bool>(
@@ -122,7 +122,7 @@ impl<T: SplitValue> CompactTrees<T> {
         };
         // While every lane is at a split (the OR of the references is not negative), the
         // steps need no finished-lane handling (the clamp and the keep, 5 instructions a
-        // lane-step): 17-25% fewer instructions on the suite's forests (BENCHMARKS.md).
+        // lane-step; see the module doc).
         while cur.iter().fold(0, |any, c| any | c) >= 0 {
             for (l, c) in cur.iter_mut().enumerate() {
                 *c = step(l, *c);
