@@ -9,7 +9,7 @@
 use model_format::hist_gradient_boosting::{HistDecision, HistNode, HistProba, RegressionLink};
 use model_format::tree::{leaf_index, Node};
 use model_format::trees::forest::{Combination, LeafProbability};
-use predictor::estimator::compact::CompactTrees;
+use predictor::estimator::compact::{CompactTrees, FromFloat32, TreeValue};
 use predictor::estimator::{
     GradientBoostingRegressor, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
     TreeClassifier, TreeRegressor,
@@ -191,12 +191,22 @@ fn random_rows(rng: &mut Rng, thresholds: &[f64], n: usize, width: usize, nan: b
                 thresholds[rng.below(thresholds.len())]
             };
             match rng.below(12) {
-                0 if nan => f64::NAN,
+                // NaN with either sign bit: the float32 keys map both to one key.
+                0 if nan => [f64::NAN, -f64::NAN][rng.below(2)],
                 1 => t,
                 2 => f64::from((t as f32).next_up()),
                 3 => f64::from((t as f32).next_down()),
                 4 => f64::from(t as f32),
-                5 => [f64::from(f32::MAX), -f64::from(f32::MAX), -0.0, 1e-40][rng.below(4)],
+                5 => [
+                    f64::from(f32::MAX),
+                    -f64::from(f32::MAX),
+                    -0.0,
+                    0.0,
+                    1e-40,
+                    -1e-45,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ][rng.below(8)],
                 6 => t + t.abs() * 1e-12,
                 _ => (rng.unit() - 0.5) * 10.0,
             }
@@ -208,18 +218,18 @@ fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Every driver of `trees` against `reference(tree, row) -> leaf index`: same leaf for
-/// every (row, tree), and every row meets its trees in order.
+/// Every driver of `trees` against `reference(tree, row index) -> leaf index`: same leaf
+/// for every (row, tree), and every row meets its trees in order.
 fn assert_drivers_exact<T: predictor::estimator::compact::SplitValue>(
     trees: &CompactTrees<T>,
     rows: &[T],
     width: usize,
-    reference: impl Fn(usize, &[T]) -> usize,
+    reference: impl Fn(usize, usize) -> usize,
 ) -> Result<(), TestCaseError> {
     let n_rows = rows.len() / width;
     let n_trees = trees.n_trees();
     let expected: Vec<usize> = (0..n_rows * n_trees)
-        .map(|i| reference(i % n_trees, &rows[i / n_trees * width..][..width]))
+        .map(|i| reference(i % n_trees, i / n_trees))
         .collect();
     let leaf_nodes = trees.leaf_nodes();
     for (r, row) in rows.chunks_exact(width).enumerate() {
@@ -277,8 +287,12 @@ proptest! {
         // missing-value routing; with NaN, groups with and without one.
         let nan = rng.below(2) == 0;
         let rows = random_rows(&mut rng, &thresholds_of(&nodes), n_rows, width, nan);
+        // The reference walks the float32 rows; the kernels their `TreeValue`s (keys natively).
         let rows32: Vec<f32> = rows.iter().map(|x| *x as f32).collect();
-        assert_drivers_exact(&trees, &rows32, width, |t, row| leaf_index(&nodes, roots[t], row))?;
+        let keys: Vec<TreeValue> = rows.iter().map(|x| TreeValue::of_f64(*x)).collect();
+        assert_drivers_exact(&trees, &keys, width, |t, r| {
+            leaf_index(&nodes, roots[t], &rows32[r * width..][..width])
+        })?;
     }
 
     #[test]
@@ -294,7 +308,8 @@ proptest! {
         for x in rows.iter_mut().step_by(7) {
             *x = [f64::INFINITY, f64::NEG_INFINITY, 1e300, f64::MAX][rng.below(4)];
         }
-        let reference = |t: usize, row: &[f64]| {
+        let reference = |t: usize, r: usize| {
+            let row = &rows[r * width..][..width];
             let mut i = roots[t] as usize;
             while !nodes[i].is_leaf {
                 let n = &nodes[i];

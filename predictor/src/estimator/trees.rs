@@ -23,7 +23,7 @@ use model_format::trees::forest::{
 use model_format::trees::{NanInput, TreeBlock};
 
 use super::compact::walk::LANES;
-use super::compact::{CompactTrees, SplitValue};
+use super::compact::{CompactTrees, FromFloat32, SplitValue, TreeValue};
 #[cfg(all(feature = "parallel", not(target_family = "wasm")))]
 use super::gradient_boosting::kernels::PARALLEL_MIN_ROWS;
 use super::inverse_link::argmax;
@@ -38,7 +38,7 @@ struct Walker {
     roots: Vec<u32>,
     takes_missing: bool,
     /// `None` only for a model too large for the layout's 31-bit references.
-    fast: Option<CompactTrees<f32>>,
+    fast: Option<CompactTrees<TreeValue>>,
 }
 
 impl Walker {
@@ -68,22 +68,23 @@ impl Walker {
     }
 }
 
-/// Calls `each(first row index, rows in the block, rows as float32)` for blocks of
+/// Calls `each(first row index, rows in the block, rows as float32 keys)` for blocks of
 /// `rows_per_block` rows (row-major, `n_features` wide) of a model of `model_bytes`, with
-/// one buffer: scikit-learn's float32 cast.
+/// one buffer: scikit-learn's float32 cast, each value as the compact layout's
+/// `TreeValue`.
 pub(crate) fn for_each_block32(
     rows: &[f64],
     n_features: usize,
     model_bytes: usize,
-    mut each: impl FnMut(usize, usize, &[f32]),
+    mut each: impl FnMut(usize, usize, &[TreeValue]),
 ) {
     let n_rows = rows.len() / n_features;
     let block_rows = rows_per_block(n_rows, n_features, 4, model_bytes);
-    let mut block32 = vec![0.0f32; block_rows * n_features];
+    let mut block32 = vec![TreeValue::of_f64(0.0); block_rows * n_features];
     for (b, block) in rows.chunks(block_rows * n_features).enumerate() {
         let block32 = &mut block32[..block.len()];
         for (x32, x) in block32.iter_mut().zip(block) {
-            *x32 = *x as f32;
+            *x32 = TreeValue::of_f64(*x);
         }
         let first = b * block_rows;
         each(first, block_rows.min(n_rows - first), block32);
@@ -631,7 +632,7 @@ mod tests {
     fn trees_larger_than_the_caches_get_larger_blocks() {
         // One chain of `splits` splits: split 2k's left child is leaf 2k+1, its right the
         // next split; the last node is a leaf.
-        let chain = |splits: u32| -> CompactTrees<f32> {
+        let chain = |splits: u32| -> CompactTrees<TreeValue> {
             let mut nodes: Vec<Node> = (0..splits)
                 .flat_map(|k| {
                     [
@@ -647,7 +648,7 @@ mod tests {
         let large = chain(100_000);
         assert!(small.node_bytes() <= CACHED_BYTES && large.node_bytes() > CACHED_BYTES);
         assert_eq!(rows_per_pass(Some(&small), 8, 4), 1);
-        assert_eq!(rows_per_pass::<f32>(None, 8, 4), 1);
+        assert_eq!(rows_per_pass::<TreeValue>(None, 8, 4), 1);
         // Large blocks (4 MB) for it, of at most 65,536 rows; small ones (1 MB) otherwise.
         assert_eq!(rows_per_pass(Some(&large), 8, 4), 65_536);
         assert_eq!(rows_per_pass(Some(&large), 32, 4), 32_768);

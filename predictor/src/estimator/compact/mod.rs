@@ -15,7 +15,9 @@
 //! Exactness: the walk tests `x <= threshold || (x is NaN && missing_left)`, the reference's
 //! test. Trees cast the row to float32 and compare `f64(x) <= t`; here the threshold is
 //! `padded::threshold_f32(t)`, the largest float32 not greater than `t`, and `x <= t32` is
-//! the same test for every float32 `x` (proof in `model_format::gradient_boosting::padded`).
+//! the same test for every float32 `x` (proof in `model_format::gradient_boosting::padded`);
+//! on x86-64 both are stored as `Float32Key`s, on which it is an integer compare with the
+//! same answer (`TreeValue`).
 //! HistGradientBoosting compares float64 rows with float64 thresholds, kept as they are.
 
 pub mod walk;
@@ -27,19 +29,112 @@ use model_format::gradient_boosting::padded::threshold_f32;
 use model_format::hist_gradient_boosting::HistNode;
 use model_format::tree::Node;
 
-/// A row value and threshold type of the walk: float32 (trees) or float64 (HistGB).
+/// A row value and threshold type of the walk: float32 or its `Float32Key` (trees, see
+/// `TreeValue`) or float64 (HistGB).
 pub trait SplitValue: Copy + PartialOrd + PartialEq + Debug {
+    /// Whether one row's lanes branch on their tests (`walk::lock_step_with`'s
+    /// `BRANCHY`): measured faster for the integer compare of `Float32Key`s, slower for
+    /// float64's.
+    const BRANCHY_ONE_ROW: bool;
+
     fn is_nan(self) -> bool;
 }
 
 impl SplitValue for f32 {
+    const BRANCHY_ONE_ROW: bool = false;
+
     #[inline(always)]
     fn is_nan(self) -> bool {
         f32::is_nan(self)
     }
 }
 
+/// What tree models' splits and rows are stored as: `Float32Key` on x86-64, where its
+/// integer compare was measured faster (batches 3-10%, one row 16-40% on the suite's tree
+/// models); float32 elsewhere: in wasm the keys measured 10-31% slower (BENCHMARKS.md,
+/// "Tree kernels"), and no other target was measured.
+#[cfg(target_arch = "x86_64")]
+pub type TreeValue = Float32Key;
+/// See the x86-64 definition.
+#[cfg(not(target_arch = "x86_64"))]
+pub type TreeValue = f32;
+
+/// A split value made from a float32 (`Float32Key`, or the float itself).
+pub trait FromFloat32: SplitValue {
+    fn from_f32(x: f32) -> Self;
+
+    /// scikit-learn's float32 cast of a float64 row value, then `from_f32`.
+    #[inline(always)]
+    fn of_f64(x: f64) -> Self {
+        Self::from_f32(x as f32)
+    }
+}
+
+impl FromFloat32 for f32 {
+    #[inline(always)]
+    fn from_f32(x: f32) -> Self {
+        x
+    }
+}
+
+impl FromFloat32 for Float32Key {
+    #[inline(always)]
+    fn from_f32(x: f32) -> Self {
+        Self::new(x)
+    }
+}
+
+/// A float32 as an `i32` whose integer order is the float's order: `a <= b` as integers
+/// exactly when `a <= b` as floats, for every float32 but NaN, which maps to one key above
+/// every other (`NAN`). Tree models compare float32 rows with float32 thresholds; with both
+/// as keys, a split's test is an integer compare, not a float one: on the walk's chain of
+/// dependent steps (node, the row's value, the test, the next node) the float compare's
+/// latency and the move between the float and integer units are gone.
+///
+/// The map: `-0.0` becomes `+0.0` (they compare equal); a value with the sign bit clear
+/// keeps its bits (a non-negative `i32`, in the float's order); one with it set keeps the
+/// sign bit and flips the others, so a larger magnitude is a smaller (more negative) key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct Float32Key(i32);
+
+impl Float32Key {
+    /// Every NaN's key: above `+inf`'s (`0x7f80_0000`), and no other float's.
+    pub const NAN: Self = Self(i32::MAX);
+
+    #[inline(always)]
+    pub fn new(x: f32) -> Self {
+        // `+ 0.0` turns `-0.0` into `+0.0` and leaves every other value as it is.
+        let bits = (x + 0.0).to_bits() as i32;
+        let key = bits ^ (((bits >> 31) as u32) >> 1) as i32;
+        Self(if x.is_nan() { i32::MAX } else { key })
+    }
+}
+
+impl PartialOrd for Float32Key {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.0.cmp(&other.0))
+    }
+
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        self.0 <= other.0
+    }
+}
+
+impl SplitValue for Float32Key {
+    const BRANCHY_ONE_ROW: bool = true;
+
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        self == Self::NAN
+    }
+}
+
 impl SplitValue for f64 {
+    const BRANCHY_ONE_ROW: bool = false;
+
     #[inline(always)]
     fn is_nan(self) -> bool {
         f64::is_nan(self)
@@ -84,11 +179,42 @@ impl<T: SplitValue> CompactNode<T> {
         self.child(x <= self.threshold)
     }
 
+    /// `choose_not_nan` with a branch on the test, for lanes that gain from the core
+    /// running ahead on a prediction (`walk::lock_step_with`).
+    #[inline(always)]
+    fn choose_not_nan_branchy(&self, x: T) -> i32 {
+        let both = self.children;
+        if x <= self.threshold {
+            both as u32 as i32
+        } else {
+            (both >> 32) as u32 as i32
+        }
+    }
+
     /// The left or the right child reference, picked in a register (no branch).
+    ///
+    /// On x86-64 the right reference passes through an empty `asm!` first, which hides
+    /// that both come from one word. Without it LLVM folds the select into a shift by a
+    /// selected amount, which drops `select_unpredictable`'s hint, and, for the integer
+    /// compare of `Float32Key`s (a compare with a loaded operand), code generation then
+    /// makes the select a branch: the suite's forests' batches 2.4x slower (BENCHMARKS.md,
+    /// "Tree kernels").
     #[inline(always)]
     fn child(&self, left: bool) -> i32 {
         let both = self.children;
-        core::hint::select_unpredictable(left, both as u32 as i32, (both >> 32) as u32 as i32)
+        #[allow(unused_mut)]
+        let mut right = both >> 32;
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an empty template (a comment naming the register): no instruction, no
+        // memory, no flags; `right` is left as it is.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(reg) right,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        core::hint::select_unpredictable(left, both, right) as u32 as i32
     }
 
     /// `choose` with a branch on the test: a lone walk has no other lane to overlap its
@@ -240,14 +366,14 @@ impl<T: SplitValue> CompactTrees<T> {
     }
 }
 
-impl CompactTrees<f32> {
-    /// Trees walked on float32 rows (`model_format::tree::Node`).
+impl CompactTrees<TreeValue> {
+    /// Trees walked on float32 rows (`model_format::tree::Node`), as `TreeValue`s.
     pub fn from_tree_nodes(nodes: &[Node], roots: &[u32]) -> Option<Self> {
         Self::build(nodes.len(), roots, |i| {
             let n = &nodes[i];
             (!n.is_leaf()).then(|| SourceSplit {
                 feature: n.feature,
-                threshold: threshold_f32(n.threshold),
+                threshold: TreeValue::from_f32(threshold_f32(n.threshold)),
                 missing_left: n.missing_left,
                 left: n.left,
                 right: n.right,
@@ -275,11 +401,63 @@ impl CompactTrees<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn nodes_are_16_bytes_with_float32_thresholds_and_24_with_float64() {
+        assert_eq!(core::mem::size_of::<CompactNode<Float32Key>>(), 16);
         assert_eq!(core::mem::size_of::<CompactNode<f32>>(), 16);
         assert_eq!(core::mem::size_of::<CompactNode<f64>>(), 24);
+    }
+
+    /// Float32 values around every boundary of the map: zeros, subnormals, the ends of the
+    /// range, infinities, and steps either side of each.
+    fn probes() -> Vec<f32> {
+        let mut v = vec![
+            0.0f32,
+            f32::MIN_POSITIVE,
+            1e-45,
+            1.0,
+            1.5,
+            f32::MAX,
+            f32::INFINITY,
+        ];
+        for x in v.clone() {
+            v.extend([x.next_up(), x.next_down()]);
+        }
+        let mut bits = 0x1234_5678u32;
+        for _ in 0..2000 {
+            bits = bits.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
+            v.push(f32::from_bits(bits));
+        }
+        v.extend(v.clone().iter().map(|x| -x));
+        v.extend([
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+            f32::from_bits(0xffff_ffff),
+        ]);
+        v
+    }
+
+    #[test]
+    fn float32_keys_order_as_the_floats_do() {
+        let v = probes();
+        for &a in &v {
+            let ka = Float32Key::new(a);
+            assert_eq!(ka.is_nan(), a.is_nan(), "{a:e}");
+            assert_eq!(Float32Key::of_f64(f64::from(a)), ka, "{a:e}");
+            assert_eq!(f32::of_f64(f64::from(a)).to_bits(), a.to_bits(), "{a:e}");
+            for &b in &v {
+                let kb = Float32Key::new(b);
+                if !a.is_nan() && !b.is_nan() {
+                    assert_eq!(ka <= kb, a <= b, "{a:e} <= {b:e}");
+                    assert_eq!(ka == kb, a == b, "{a:e} == {b:e}");
+                } else if a.is_nan() && !b.is_nan() {
+                    assert!(ka > kb, "NaN's key above {b:e}'s");
+                }
+            }
+        }
     }
 
     #[test]

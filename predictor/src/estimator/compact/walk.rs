@@ -68,7 +68,9 @@ impl<T: SplitValue> CompactTrees<T> {
 
     /// The leaf ids of `LANES` walks started at `cur`, lane `l` on the row at
     /// `rows + l * stride` (`stride` 0: one row for every lane). With `nan` false the
-    /// steps skip the missing-value routing (`choose_not_nan`).
+    /// steps skip the missing-value routing (`choose_not_nan`), and where the value type
+    /// says so (`SplitValue::BRANCHY_ONE_ROW`) the lanes of one row branch on their tests
+    /// (`choose_not_nan_branchy`).
     ///
     /// # Safety
     /// Every lane's row points at `min_width` readable values, none of them NaN when `nan`
@@ -84,14 +86,23 @@ impl<T: SplitValue> CompactTrees<T> {
         // SAFETY: the caller's.
         unsafe {
             if nan {
-                self.lock_step_with::<true>(cur, rows, stride)
+                self.lock_step_with::<true, false>(cur, rows, stride)
+            } else if stride == 0 && T::BRANCHY_ONE_ROW {
+                self.lock_step_with::<false, true>(cur, rows, stride)
             } else {
-                self.lock_step_with::<false>(cur, rows, stride)
+                self.lock_step_with::<false, false>(cur, rows, stride)
             }
         }
     }
 
-    /// `lock_step`, compiled with or without the missing-value routing.
+    /// `lock_step`, compiled with or without the missing-value routing, and for rows
+    /// without NaN with the tests as selects or as branches (`BRANCHY`).
+    ///
+    /// Branches or selects: a batch's lanes are rows in one tree, and its tests as branches
+    /// mispredict half the time (2.4x slower on the suite's forests, BENCHMARKS.md "Tree
+    /// kernels"); one row's lanes are trees, each a walk from memory for a large model,
+    /// and there the core running ahead on predicted branches, loading the next nodes
+    /// early, wins (1.2-1.3x on the suite's forests and deep boosting).
     ///
     /// Inlined into each caller natively (the stride-0 lanes of one row share a register,
     /// and the leaf callbacks fuse: 6-8% fewer instructions than a call); one copy per
@@ -101,7 +112,7 @@ impl<T: SplitValue> CompactTrees<T> {
     /// As `lock_step`'s, `NAN` for its `nan`.
     #[cfg_attr(not(target_family = "wasm"), inline(always))]
     #[cfg_attr(target_family = "wasm", inline(never))]
-    unsafe fn lock_step_with<const NAN: bool>(
+    unsafe fn lock_step_with<const NAN: bool, const BRANCHY: bool>(
         &self,
         mut cur: [i32; LANES],
         rows: *const T,
@@ -116,6 +127,8 @@ impl<T: SplitValue> CompactTrees<T> {
             let x = unsafe { *rows.add(l * stride + n.feature()) };
             if NAN {
                 n.choose(x)
+            } else if BRANCHY {
+                n.choose_not_nan_branchy(x)
             } else {
                 n.choose_not_nan(x)
             }

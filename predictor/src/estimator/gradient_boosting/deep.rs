@@ -7,13 +7,13 @@ use alloc::vec::Vec;
 
 use model_format::tree::Node;
 
-use crate::estimator::compact::CompactTrees;
+use crate::estimator::compact::{CompactTrees, TreeValue};
 use crate::estimator::trees::for_each_block32;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeepForest {
     init: f64,
-    trees: CompactTrees<f32>,
+    trees: CompactTrees<TreeValue>,
     /// Per leaf id, `learning_rate * value`.
     leaves: Vec<f64>,
 }
@@ -31,7 +31,7 @@ impl DeepForest {
     }
 
     /// The layout the kernels walk.
-    pub fn trees(&self) -> &CompactTrees<f32> {
+    pub fn trees(&self) -> &CompactTrees<TreeValue> {
         &self.trees
     }
 
