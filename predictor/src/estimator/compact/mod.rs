@@ -50,8 +50,8 @@ impl SplitValue for f32 {
 }
 
 /// What tree models' splits and rows are stored as: `Float32Key` on x86-64, where its
-/// integer compare was measured faster (batches 3-10%, one row 16-40% on the suite's tree
-/// models); float32 elsewhere: in wasm the keys measured 10-31% slower (BENCHMARKS.md,
+/// integer compare was measured faster (batches 1.07-1.11x, one row 1.20-1.29x on the
+/// suite's tree models); float32 elsewhere: in wasm the keys measured 10-31% slower (BENCHMARKS.md,
 /// "Tree kernels"), and no other target was measured.
 #[cfg(target_arch = "x86_64")]
 pub type TreeValue = Float32Key;

@@ -99,8 +99,8 @@ impl<T: SplitValue> CompactTrees<T> {
     /// without NaN with the tests as selects or as branches (`BRANCHY`).
     ///
     /// Branches or selects: a batch's lanes are rows in one tree, and its tests as branches
-    /// mispredict half the time (2.4x slower on the suite's forests, BENCHMARKS.md "Tree
-    /// kernels"); one row's lanes are trees, each a walk from memory for a large model,
+    /// mispredict often (2.2-2.9x slower on the suite's tree models, BENCHMARKS.md
+    /// "Tree kernels"); one row's lanes are trees, each a walk from memory for a large model,
     /// and there the core running ahead on predicted branches, loading the next nodes
     /// early, wins (1.2-1.3x on the suite's forests and deep boosting).
     ///
