@@ -68,7 +68,7 @@ impl Walker {
     }
 }
 
-/// Calls `each(first row index, rows in the block, rows as `TreeValue`s)` for blocks of
+/// Calls `each(first row index, rows in the block, the block's values)` for blocks of
 /// `rows_per_block` rows (row-major, `n_features` wide) of a model of `model_bytes`, with
 /// one buffer: scikit-learn's float32 cast, each value as the compact layout's
 /// `TreeValue`.

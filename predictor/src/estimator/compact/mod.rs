@@ -183,12 +183,7 @@ impl<T: SplitValue> CompactNode<T> {
     /// running ahead on a prediction (`walk::lock_step_with`).
     #[inline(always)]
     fn choose_not_nan_branchy(&self, x: T) -> i32 {
-        let both = self.children;
-        if x <= self.threshold {
-            both as u32 as i32
-        } else {
-            (both >> 32) as u32 as i32
-        }
+        self.branch(x <= self.threshold)
     }
 
     /// The left or the right child reference, picked in a register (no branch).
@@ -202,19 +197,33 @@ impl<T: SplitValue> CompactNode<T> {
     #[inline(always)]
     fn child(&self, left: bool) -> i32 {
         let both = self.children;
-        #[allow(unused_mut)]
-        let mut right = both >> 32;
+        let right = both >> 32;
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: an empty template (a comment naming the register): no instruction, no
-        // memory, no flags; `right` is left as it is.
-        unsafe {
-            core::arch::asm!(
-                "/* {0} */",
-                inout(reg) right,
-                options(pure, nomem, nostack, preserves_flags)
-            );
-        }
+        let right = {
+            let mut right = right;
+            // SAFETY: an empty template (a comment naming the register): no instruction, no
+            // memory, no flags; `right` is left as it is.
+            unsafe {
+                core::arch::asm!(
+                    "/* {0} */",
+                    inout(reg) right,
+                    options(pure, nomem, nostack, preserves_flags)
+                );
+            }
+            right
+        };
         core::hint::select_unpredictable(left, both, right) as u32 as i32
+    }
+
+    /// The left or the right child reference, picked by a branch on `left`.
+    #[inline(always)]
+    fn branch(&self, left: bool) -> i32 {
+        let both = self.children;
+        if left {
+            both as u32 as i32
+        } else {
+            (both >> 32) as u32 as i32
+        }
     }
 
     /// `choose` with a branch on the test: a lone walk has no other lane to overlap its
@@ -222,12 +231,7 @@ impl<T: SplitValue> CompactNode<T> {
     /// faster branchy (the decision tree's one row: 137 ns branch-free, BENCHMARKS.md).
     #[inline(always)]
     fn choose_branchy(&self, x: T) -> i32 {
-        let both = self.children;
-        if x <= self.threshold || (x.is_nan() && self.feature & MISSING_LEFT != 0) {
-            both as u32 as i32
-        } else {
-            (both >> 32) as u32 as i32
-        }
+        self.branch(x <= self.threshold || (x.is_nan() && self.feature & MISSING_LEFT != 0))
     }
 
     /// The feature index this split reads.
